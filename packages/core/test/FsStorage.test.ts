@@ -1,0 +1,22 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { FsStorage } from '../src/storage/FsStorage.js';
+import { describeStorageContract } from '../src/testing/describeStorageContract.js';
+
+let dir = '';
+describeStorageContract('fs', async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fs-contract-'));
+  return { storage: new FsStorage({ path: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+it('leaves no temp files and prunes empty directories after deletes', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'fs-extra-'));
+  const storage = new FsStorage({ path: root });
+  await storage.put('job/20260101-000000/a', 'x');
+  await storage.createExclusive('job/locks/l', 'y');
+  await storage.delete(['job/20260101-000000/a', 'job/locks/l']);
+  expect(await readdir(root)).toEqual([]);
+  await rm(root, { recursive: true, force: true });
+});
