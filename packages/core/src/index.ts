@@ -1,39 +1,7 @@
 // @backup/core public API: explicit named exports, types kept apart.
 
-export { Catalog } from './catalog/Catalog.js';
-export { BackupError, isBackupError, toBackupError } from './errors.js';
-export { backupChannels } from './events.js';
-export { restoreBackup } from './jobs/restoreBackup.js';
-export { runBackup } from './jobs/runBackup.js';
-export { verifyBackup } from './jobs/verifyBackup.js';
-export { silentLogger } from './logger.js';
-export { parseManifest } from './manifest/parseManifest.js';
-export {
-  artifactRecordSchema,
-  MANIFEST_FORMAT_VERSION,
-  manifestSchema,
-  SET_ID_PATTERN,
-  unitRecordSchema,
-} from './manifest/schema.js';
-export {
-  compressionSuffix,
-  createCompressStream,
-  createDecompressStream,
-  defaultCompressionLevel,
-  resolveCompression,
-} from './pipeline/compression.js';
-export { DigestStream } from './pipeline/DigestStream.js';
-export { readArtifact } from './pipeline/readArtifact.js';
-export { writeArtifact } from './pipeline/writeArtifact.js';
-export { spawnSink, spawnSource, StderrTail } from './process/spawnSource.js';
-export { BackupSetWriter } from './set/BackupSetWriter.js';
-export { MANIFEST_NAME, manifestKey, setPrefix } from './set/layout.js';
-export { formatSetId, parseSetId } from './set/setId.js';
-export { FsStorage } from './storage/FsStorage.js';
-export { assertSafeKey, joinKey } from './storage/keys.js';
-export { TOOL_NAME, TOOL_VERSION } from './version.js';
-
 export type { BackupSetListing } from './catalog/Catalog.js';
+export { Catalog } from './catalog/Catalog.js';
 export type {
   BackupUnit,
   Engine,
@@ -43,20 +11,55 @@ export type {
   RestoreResult,
 } from './engine/Engine.js';
 export type { BackupErrorCode, BackupErrorOptions } from './errors.js';
+export { BackupError, isBackupError, toBackupError } from './errors.js';
 export type { JobEvent, VerifyEvent } from './events.js';
+export { backupChannels } from './events.js';
 export type { RestoreBackupOptions } from './jobs/restoreBackup.js';
+export { restoreBackup } from './jobs/restoreBackup.js';
 export type { RunBackupOptions } from './jobs/runBackup.js';
+export { runBackup } from './jobs/runBackup.js';
 export type { ArtifactVerification, VerifyBackupOptions, VerifyReport } from './jobs/verifyBackup.js';
+export { verifyBackup } from './jobs/verifyBackup.js';
 export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export { parseManifest } from './manifest/parseManifest.js';
 export type { ArtifactRecord, Manifest, UnitRecord } from './manifest/schema.js';
+export {
+  artifactRecordSchema,
+  MANIFEST_FORMAT_VERSION,
+  manifestSchema,
+  SET_ID_PATTERN,
+  unitRecordSchema,
+} from './manifest/schema.js';
 export type { CompressionAlgorithm, CompressionSettings } from './pipeline/compression.js';
+export {
+  compressionSuffix,
+  createCompressStream,
+  createDecompressStream,
+  defaultCompressionLevel,
+  resolveCompression,
+} from './pipeline/compression.js';
 export type { ExpectedDigest } from './pipeline/DigestStream.js';
+export { DigestStream } from './pipeline/DigestStream.js';
 export type { ArtifactDecryptor, ArtifactEncryption, ArtifactEncryptor } from './pipeline/encryption.js';
 export type { ReadArtifactOptions } from './pipeline/readArtifact.js';
+export { readArtifact } from './pipeline/readArtifact.js';
 export type { ArtifactDigests, WriteArtifactOptions } from './pipeline/writeArtifact.js';
+export { writeArtifact } from './pipeline/writeArtifact.js';
 export type { SpawnedSink, SpawnOptions } from './process/spawnSource.js';
-export type { ArtifactInput, ArtifactSink, BackupSetWriterOptions, CommitInput } from './set/BackupSetWriter.js';
+export { StderrTail, spawnSink, spawnSource } from './process/spawnSource.js';
+export type {
+  ArtifactInput,
+  ArtifactSink,
+  BackupSetWriterOptions,
+  CommitInput,
+} from './set/BackupSetWriter.js';
+export { BackupSetWriter } from './set/BackupSetWriter.js';
+export { MANIFEST_NAME, manifestKey, setPrefix } from './set/layout.js';
+export { formatSetId, parseSetId } from './set/setId.js';
 export type { FsStorageOptions } from './storage/FsStorage.js';
+export { FsStorage } from './storage/FsStorage.js';
+export { assertSafeKey, joinKey } from './storage/keys.js';
 export type {
   ByteRange,
   ObjectInfo,
@@ -65,3 +68,4 @@ export type {
   StorageBackend,
   StorageCapabilities,
 } from './storage/StorageBackend.js';
+export { TOOL_NAME, TOOL_VERSION } from './version.js';

@@ -1,10 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackupError } from '../src/errors.js';
 import type { ArtifactRecord } from '../src/manifest/schema.js';
@@ -27,8 +27,21 @@ function sample(): Buffer {
   return Buffer.concat([Buffer.from('agent memory row '.repeat(90_000)), randomBytes(1_500_000)]);
 }
 
-function record(key: string, algorithm: 'zstd' | 'gzip' | 'none', d: Awaited<ReturnType<typeof writeArtifact>>): ArtifactRecord {
-  return { name: key, key, unit: 'u', mediaType: 'application/octet-stream', ...d, compression: { algorithm }, encryption: null, metadata: {} };
+function record(
+  key: string,
+  algorithm: 'zstd' | 'gzip' | 'none',
+  d: Awaited<ReturnType<typeof writeArtifact>>,
+): ArtifactRecord {
+  return {
+    name: key,
+    key,
+    unit: 'u',
+    mediaType: 'application/octet-stream',
+    ...d,
+    compression: { algorithm },
+    encryption: null,
+    metadata: {},
+  };
 }
 
 describe('writeArtifact / readArtifact', () => {
@@ -56,8 +69,13 @@ describe('writeArtifact / readArtifact', () => {
   });
 
   it('fails the artifact and stores nothing when the source process exits non-zero', async () => {
-    const source = spawnSource('sh', ['-c', 'head -c 2000000 /dev/urandom; echo "pg_dump: error: connection lost" >&2; exit 3']);
-    const error = await writeArtifact(storage, 'fail/x.zst', source, { compression: resolveCompression({}) }).catch((e) => e);
+    const source = spawnSource('sh', [
+      '-c',
+      'head -c 2000000 /dev/urandom; echo "pg_dump: error: connection lost" >&2; exit 3',
+    ]);
+    const error = await writeArtifact(storage, 'fail/x.zst', source, {
+      compression: resolveCompression({}),
+    }).catch((e) => e);
     expect(isBackupError(error, 'SOURCE_FAILED')).toBe(true);
     expect(String(error.message)).toContain('exited with code 3');
     expect(String(error.message)).toContain('connection lost');
@@ -78,15 +96,21 @@ describe('writeArtifact / readArtifact', () => {
 
   it('detects a flipped byte and a truncated object with CHECKSUM_MISMATCH', async () => {
     const data = sample();
-    const digests = await writeArtifact(storage, 'bad/x', Readable.from([data]), { compression: resolveCompression({}) });
+    const digests = await writeArtifact(storage, 'bad/x', Readable.from([data]), {
+      compression: resolveCompression({}),
+    });
     const path = join(dir, 'bad', 'x');
     const bytes = await readFile(path);
     bytes[100] = bytes[100]! ^ 1;
     await writeFile(path, bytes);
-    const flipped = await buffer(await readArtifact(storage, record('bad/x', 'zstd', digests))).catch((e) => e);
+    const flipped = await buffer(await readArtifact(storage, record('bad/x', 'zstd', digests))).catch(
+      (e) => e,
+    );
     expect(isBackupError(flipped, 'CHECKSUM_MISMATCH')).toBe(true);
     await writeFile(path, bytes.subarray(0, bytes.length - 10));
-    const truncated = await buffer(await readArtifact(storage, record('bad/x', 'zstd', digests))).catch((e) => e);
+    const truncated = await buffer(await readArtifact(storage, record('bad/x', 'zstd', digests))).catch(
+      (e) => e,
+    );
     expect(isBackupError(truncated, 'CHECKSUM_MISMATCH')).toBe(true);
   });
 

@@ -4,9 +4,9 @@ import { BackupError, isBackupError } from '../errors.js';
 import { parseManifest } from '../manifest/parseManifest.js';
 import type { ArtifactRecord, Manifest } from '../manifest/schema.js';
 import { type ReadArtifactOptions, readArtifact } from '../pipeline/readArtifact.js';
-import type { StorageBackend } from '../storage/StorageBackend.js';
 import { MANIFEST_NAME, manifestKey } from '../set/layout.js';
 import { parseSetId } from '../set/setId.js';
+import type { StorageBackend } from '../storage/StorageBackend.js';
 
 /** A backup set as found in storage, complete (has a manifest) or not. */
 export interface BackupSetListing {
@@ -93,7 +93,10 @@ export class Catalog {
     }
     const manifest = parseManifest(await text(stream), key);
     if (manifest.job !== job || manifest.id !== id) {
-      throw new BackupError('MANIFEST_INVALID', `${key} names job ${manifest.job} set ${manifest.id}; it was moved or edited`);
+      throw new BackupError(
+        'MANIFEST_INVALID',
+        `${key} names job ${manifest.job} set ${manifest.id}; it was moved or edited`,
+      );
     }
     return manifest;
   }
@@ -105,11 +108,15 @@ export class Catalog {
   async resolve(job: string, ref: string): Promise<Manifest> {
     if (ref === 'latest') {
       const latest = (await this.listSets(job)).find((s) => s.complete);
-      if (!latest) throw new BackupError('NOT_FOUND', `Job ${job} has no complete backup set`, { details: { job } });
+      if (!latest)
+        throw new BackupError('NOT_FOUND', `Job ${job} has no complete backup set`, { details: { job } });
       return this.readManifest(job, latest.id);
     }
     if (!parseSetId(ref)) {
-      throw new BackupError('CONFIG_INVALID', `Backup set "${ref}" must be "latest" or an id like 20260121-020000`);
+      throw new BackupError(
+        'CONFIG_INVALID',
+        `Backup set "${ref}" must be "latest" or an id like 20260121-020000`,
+      );
     }
     return this.readManifest(job, ref);
   }
@@ -118,11 +125,18 @@ export class Catalog {
    * Opens an artifact of a manifest for reading, verifying stored and plaintext checksums while
    * streaming (see `readArtifact`). Throws `NOT_FOUND` for an unknown artifact name.
    */
-  async openArtifact(manifest: Manifest, artifact: string | ArtifactRecord, options: ReadArtifactOptions = {}): Promise<Readable> {
+  async openArtifact(
+    manifest: Manifest,
+    artifact: string | ArtifactRecord,
+    options: ReadArtifactOptions = {},
+  ): Promise<Readable> {
     const record =
       typeof artifact === 'string' ? manifest.artifacts.find((a) => a.name === artifact) : artifact;
     if (!record) {
-      throw new BackupError('NOT_FOUND', `Set ${manifest.job}/${manifest.id} has no artifact ${String(artifact)}`);
+      throw new BackupError(
+        'NOT_FOUND',
+        `Set ${manifest.job}/${manifest.id} has no artifact ${String(artifact)}`,
+      );
     }
     return readArtifact(this.storage, record, options);
   }

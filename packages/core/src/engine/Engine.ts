@@ -67,7 +67,11 @@ export interface Engine<TRestoreOptions = Record<string, unknown>> {
    * Streams one unit's artifacts into `sink`. Resolves with facts to merge into the unit's
    * manifest metadata (row counts...).
    */
-  backup(unit: BackupUnit, sink: ArtifactSink, ctx: EngineContext): Promise<Record<string, unknown> | undefined>;
+  backup(
+    unit: BackupUnit,
+    sink: ArtifactSink,
+    ctx: EngineContext,
+  ): Promise<Record<string, unknown> | undefined>;
   /**
    * Structural check of one artifact's plaintext beyond checksums (e.g. `pg_restore --list`).
    * Must consume `plaintext` to its end. Throws `VERIFY_FAILED`.

@@ -26,7 +26,9 @@ export interface RestoreBackupOptions<TOptions> {
  * artifact with checksum verification. Throws the first unit's error (`TARGET_NOT_EMPTY`,
  * `RESTORE_FAILED`, `CHECKSUM_MISMATCH`, `DECRYPT_FAILED`...); units restored before it stay.
  */
-export async function restoreBackup<TOptions>(options: RestoreBackupOptions<TOptions>): Promise<RestoreResult[]> {
+export async function restoreBackup<TOptions>(
+  options: RestoreBackupOptions<TOptions>,
+): Promise<RestoreResult[]> {
   const { catalog, manifest } = options;
   if (manifest.engine.name !== options.engine.name) {
     throw new BackupError(
@@ -39,7 +41,10 @@ export async function restoreBackup<TOptions>(options: RestoreBackupOptions<TOpt
     const unit = manifest.units.find((u) => u.name === name);
     if (!unit) {
       const known = manifest.units.map((u) => u.name).join(', ');
-      throw new BackupError('NOT_FOUND', `Set ${manifest.job}/${manifest.id} has no unit "${name}" (it has: ${known})`);
+      throw new BackupError(
+        'NOT_FOUND',
+        `Set ${manifest.job}/${manifest.id} has no unit "${name}" (it has: ${known})`,
+      );
     }
     return unit;
   });

@@ -63,7 +63,10 @@ export async function runBackup(options: RunBackupOptions): Promise<Manifest> {
       const facts = await options.engine.backup(unit, writer, ctx);
       records.push({ name: unit.name, kind: unit.kind, metadata: { ...unit.metadata, ...facts } });
       const bytes = writer.written.filter((a) => a.unit === unit.name).reduce((n, a) => n + a.storedBytes, 0);
-      logger.info({ ...base, unit: unit.name, storedBytes: bytes, ms: Date.now() - unitStarted }, 'unit backed up');
+      logger.info(
+        { ...base, unit: unit.name, storedBytes: bytes, ms: Date.now() - unitStarted },
+        'unit backed up',
+      );
     }
     const manifest = await writer.commit({
       engine: { name: options.engine.name, version: description.version, metadata: description.metadata },

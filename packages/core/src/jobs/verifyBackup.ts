@@ -52,11 +52,15 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
   const ctx: EngineContext = { signal, logger };
   const artifacts: ArtifactVerification[] = [];
   for (const artifact of manifest.artifacts) {
-    const deep = options.engine !== undefined && (artifact.encryption === null || options.decryptor !== undefined);
+    const deep =
+      options.engine !== undefined && (artifact.encryption === null || options.decryptor !== undefined);
     const level = deep ? 'deep' : 'checksum';
     try {
       if (deep) {
-        const plaintext = await catalog.openArtifact(manifest, artifact, { decryptor: options.decryptor, signal });
+        const plaintext = await catalog.openArtifact(manifest, artifact, {
+          decryptor: options.decryptor,
+          signal,
+        });
         await options.engine!.verify(artifact, plaintext, ctx);
         // The engine may stop reading early; drain so the checksums are always checked to the end.
         for await (const _ of plaintext) {
@@ -71,12 +75,27 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       artifacts.push({ name: artifact.name, ok: true, level });
     } catch (caught) {
       const error =
-        caught instanceof BackupError ? caught : toBackupError(caught, 'VERIFY_FAILED', `Verifying ${artifact.name} failed`);
-      logger.error({ job: manifest.job, set: manifest.id, artifact: artifact.name, code: error.code }, error.message);
-      artifacts.push({ name: artifact.name, ok: false, level, error: { code: error.code, message: error.message } });
+        caught instanceof BackupError
+          ? caught
+          : toBackupError(caught, 'VERIFY_FAILED', `Verifying ${artifact.name} failed`);
+      logger.error(
+        { job: manifest.job, set: manifest.id, artifact: artifact.name, code: error.code },
+        error.message,
+      );
+      artifacts.push({
+        name: artifact.name,
+        ok: false,
+        level,
+        error: { code: error.code, message: error.message },
+      });
     }
   }
-  const report: VerifyReport = { job: manifest.job, setId: manifest.id, ok: artifacts.every((a) => a.ok), artifacts };
+  const report: VerifyReport = {
+    job: manifest.job,
+    setId: manifest.id,
+    ok: artifacts.every((a) => a.ok),
+    artifacts,
+  };
   if (backupChannels.verify.hasSubscribers) {
     backupChannels.verify.publish({
       job: manifest.job,

@@ -56,7 +56,14 @@ export class DigestStream extends Transform {
       'CHECKSUM_MISMATCH',
       `Checksum mismatch for ${e.label}: expected ${e.bytes} bytes sha256 ${e.sha256}, ` +
         `got ${this.bytes}${this.sha256 ? ` bytes sha256 ${this.sha256}` : '+ bytes'}. The stored copy is corrupt or was changed.`,
-      { details: { expectedBytes: e.bytes, actualBytes: this.bytes, expectedSha256: e.sha256, actualSha256: this.sha256 } },
+      {
+        details: {
+          expectedBytes: e.bytes,
+          actualBytes: this.bytes,
+          expectedSha256: e.sha256,
+          actualSha256: this.sha256,
+        },
+      },
     );
   }
 }

@@ -35,7 +35,11 @@ export async function readArtifact(
   const raw = await storage.get(artifact.key, getOptions);
   const stages: Duplex[] = [
     new DigestStream({
-      expected: { bytes: artifact.storedBytes, sha256: artifact.storedSha256, label: `stored bytes of ${artifact.key}` },
+      expected: {
+        bytes: artifact.storedBytes,
+        sha256: artifact.storedSha256,
+        label: `stored bytes of ${artifact.key}`,
+      },
       ...(options.onProgress ? { onBytes: options.onProgress } : {}),
     }),
   ];
@@ -64,11 +68,18 @@ export async function readArtifact(
   }
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   pipeline([raw, ...stages], options.signal ? { signal: options.signal } : {})
-    .then(() => undefined, (error: unknown) => error)
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    )
     .then((error) => {
       if (error === undefined) return;
       out.destroy(
-        toBackupError(error, 'CHECKSUM_MISMATCH', `Reading ${artifact.key} failed (corrupt or truncated data)`),
+        toBackupError(
+          error,
+          'CHECKSUM_MISMATCH',
+          `Reading ${artifact.key} failed (corrupt or truncated data)`,
+        ),
       );
     });
   // Pipe the last stage into `out` separately so errors are translated before the consumer sees them.

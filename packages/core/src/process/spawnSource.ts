@@ -29,7 +29,12 @@ export class StderrTail {
   }
 }
 
-function describeExit(label: string, code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+function describeExit(
+  label: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+): string {
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   return `${label} ${how}${stderr ? `: ${stderr}` : ''}`;
 }
@@ -46,7 +51,11 @@ export function spawnSource(command: string, args: readonly string[], options: S
   child.stderr.on('data', (c: Buffer) => stderr.push(c));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', (error) =>
-      reject(new BackupError(options.errorCode ?? 'SOURCE_FAILED', `Cannot run ${label}: ${error.message}`, { cause: error })),
+      reject(
+        new BackupError(options.errorCode ?? 'SOURCE_FAILED', `Cannot run ${label}: ${error.message}`, {
+          cause: error,
+        }),
+      ),
     );
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
@@ -60,9 +69,13 @@ export function spawnSource(command: string, args: readonly string[], options: S
       const { code, signal } = await exited;
       if (options.signal?.aborted) throw new BackupError('ABORTED', `${label} was aborted`);
       if (code !== 0) {
-        throw new BackupError(options.errorCode ?? 'SOURCE_FAILED', describeExit(label, code, signal, stderr.toString()), {
-          details: { exitCode: code, signal },
-        });
+        throw new BackupError(
+          options.errorCode ?? 'SOURCE_FAILED',
+          describeExit(label, code, signal, stderr.toString()),
+          {
+            details: { exitCode: code, signal },
+          },
+        );
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
@@ -98,16 +111,24 @@ export function spawnSink(command: string, args: readonly string[], options: Spa
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const done = new Promise<string>((resolve, reject) => {
     child.once('error', (error) =>
-      reject(new BackupError(options.errorCode ?? 'RESTORE_FAILED', `Cannot run ${label}: ${error.message}`, { cause: error })),
+      reject(
+        new BackupError(options.errorCode ?? 'RESTORE_FAILED', `Cannot run ${label}: ${error.message}`, {
+          cause: error,
+        }),
+      ),
     );
     child.once('close', (code, signal) => {
       options.signal?.removeEventListener('abort', onAbort);
       if (options.signal?.aborted) return reject(new BackupError('ABORTED', `${label} was aborted`));
       if (code === 0) return resolve(Buffer.concat(stdout).toString('utf8'));
       reject(
-        new BackupError(options.errorCode ?? 'RESTORE_FAILED', describeExit(label, code, signal, stderr.toString()), {
-          details: { exitCode: code, signal },
-        }),
+        new BackupError(
+          options.errorCode ?? 'RESTORE_FAILED',
+          describeExit(label, code, signal, stderr.toString()),
+          {
+            details: { exitCode: code, signal },
+          },
+        ),
       );
     });
   });

@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import { BackupError, toBackupError } from '../errors.js';
-import { type ArtifactRecord, MANIFEST_FORMAT_VERSION, type Manifest, type UnitRecord } from '../manifest/schema.js';
+import {
+  type ArtifactRecord,
+  MANIFEST_FORMAT_VERSION,
+  type Manifest,
+  type UnitRecord,
+} from '../manifest/schema.js';
 import { type CompressionSettings, compressionSuffix } from '../pipeline/compression.js';
 import type { ArtifactEncryptor } from '../pipeline/encryption.js';
 import { writeArtifact } from '../pipeline/writeArtifact.js';
@@ -105,7 +110,8 @@ export class BackupSetWriter implements ArtifactSink {
 
   async write(input: ArtifactInput): Promise<ArtifactRecord> {
     if (this.committed) throw new BackupError('INTERNAL', 'Backup set already committed');
-    const suffix = compressionSuffix[this.options.compression.algorithm] + (this.options.encryptor?.suffix ?? '');
+    const suffix =
+      compressionSuffix[this.options.compression.algorithm] + (this.options.encryptor?.suffix ?? '');
     const name = input.name + suffix;
     if (name === MANIFEST_NAME || this.artifacts.some((a) => a.name === name) || name.includes('/')) {
       input.source.destroy();
@@ -156,7 +162,7 @@ export class BackupSetWriter implements ArtifactSink {
       },
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       startedAt: this.startedAt.toISOString(),
-      finishedAt: (finished < this.startedAt ? this.startedAt : finished).toISOString(),
+      finishedAt: new Date(Math.max(finished.getTime(), this.startedAt.getTime())).toISOString(),
       units: input.units,
       artifacts: [...this.artifacts],
     };
@@ -171,7 +177,10 @@ export class BackupSetWriter implements ArtifactSink {
       throw toBackupError(error, 'STORAGE_UNREACHABLE', 'Writing manifest.json failed');
     }
     if (!created) {
-      throw new BackupError('STORAGE_CONFLICT', `${manifestKey(this.job, this.id)} already exists; not overwritten`);
+      throw new BackupError(
+        'STORAGE_CONFLICT',
+        `${manifestKey(this.job, this.id)} already exists; not overwritten`,
+      );
     }
     this.committed = true;
     return manifest;

@@ -9,7 +9,14 @@ export function formatSetId(time: Date): string {
 /** Parses a set id back to its UTC time, or `undefined` when `id` is not a set id. */
 export function parseSetId(id: string): Date | undefined {
   if (!SET_ID_PATTERN.test(id)) return undefined;
-  const t = Date.UTC(+id.slice(0, 4), +id.slice(4, 6) - 1, +id.slice(6, 8), +id.slice(9, 11), +id.slice(11, 13), +id.slice(13, 15));
+  const t = Date.UTC(
+    +id.slice(0, 4),
+    +id.slice(4, 6) - 1,
+    +id.slice(6, 8),
+    +id.slice(9, 11),
+    +id.slice(11, 13),
+    +id.slice(13, 15),
+  );
   const d = new Date(t);
   return formatSetId(d) === id ? d : undefined;
 }

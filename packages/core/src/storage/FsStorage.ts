@@ -61,7 +61,8 @@ export class FsStorage implements StorageBackend {
     let size = 0;
     try {
       await mkdir(dirname(path), { recursive: true });
-      const source = typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
+      const source =
+        typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           size += chunk.length;
@@ -93,7 +94,8 @@ export class FsStorage implements StorageBackend {
   async get(key: string, options: { range?: ByteRange; signal?: AbortSignal } = {}): Promise<Readable> {
     const path = this.pathOf(key);
     const fh = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new BackupError('NOT_FOUND', `No object at ${key}`, { details: { key } });
+      if (error.code === 'ENOENT')
+        throw new BackupError('NOT_FOUND', `No object at ${key}`, { details: { key } });
       throw toBackupError(error, 'STORAGE_UNREACHABLE', `Cannot read ${path}`);
     });
     const streamOptions: { start?: number; end?: number; signal?: AbortSignal; highWaterMark: number } = {

@@ -56,7 +56,9 @@ export function describeStorageContract(name: string, factory: () => Promise<Sto
       await storage.put('rt/a.txt', 'hello');
       await storage.put('rt/b.bin', new Uint8Array([0, 1, 2, 255]));
       const big = randomBytes(12 * 1024 * 1024 + 17);
-      const chunks = Array.from({ length: 13 }, (_, i) => big.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+      const chunks = Array.from({ length: 13 }, (_, i) =>
+        big.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024),
+      );
       const result = await storage.put('rt/c/big.bin', Readable.from(chunks));
       expect(result.size).toBe(big.length);
       expect((await buffer(await storage.get('rt/a.txt'))).toString()).toBe('hello');
@@ -72,7 +74,9 @@ export function describeStorageContract(name: string, factory: () => Promise<Sto
       expect(info?.lastModified).toBeInstanceOf(Date);
       expect(await storage.head('range/missing')).toBeUndefined();
       if (storage.capabilities.rangeRead) {
-        expect((await buffer(await storage.get('range/x', { range: { start: 2, end: 4 } }))).toString()).toBe('234');
+        expect((await buffer(await storage.get('range/x', { range: { start: 2, end: 4 } }))).toString()).toBe(
+          '234',
+        );
         expect((await buffer(await storage.get('range/x', { range: { start: 7 } }))).toString()).toBe('789');
       }
     });
@@ -154,7 +158,9 @@ export function describeStorageContract(name: string, factory: () => Promise<Sto
     });
 
     it('rejects unsafe keys', async () => {
-      await expect(storage.put('../escape', 'x')).rejects.toSatisfy((e) => isBackupError(e, 'CONFIG_INVALID'));
+      await expect(storage.put('../escape', 'x')).rejects.toSatisfy((e) =>
+        isBackupError(e, 'CONFIG_INVALID'),
+      );
     });
   });
 }

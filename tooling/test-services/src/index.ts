@@ -1,0 +1,7 @@
+// Test harness: real servers on free ports, for tests, the demo and benchmarks.
+
+export { freePort } from './freePort.js';
+export type { PostgresServer } from './postgres.js';
+export { findPostgresBinDir, startPostgres } from './postgres.js';
+export type { S3rverInstance } from './s3rver.js';
+export { startS3rver } from './s3rver.js';
