@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/bin.ts'],
@@ -7,4 +12,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  define: { __BACKUP_CLI_VERSION__: JSON.stringify(version) },
 });
