@@ -3,5 +3,7 @@
 export { freePort } from './freePort.js';
 export type { PostgresServer } from './postgres.js';
 export { findPostgresBinDir, startPostgres } from './postgres.js';
+export type { PushgatewayOptions, PushgatewayServer } from './pushgateway.js';
+export { findPushgatewayBinary, startPushgateway } from './pushgateway.js';
 export type { S3rverInstance } from './s3rver.js';
 export { startS3rver } from './s3rver.js';
