@@ -29,6 +29,26 @@ export interface VerifyEvent {
 }
 
 /**
+ * Published on {@link backupChannels}.prune after `executePrune` deleted backup sets of a job (not
+ * for a dry run).
+ */
+export interface PruneEvent {
+  job: string;
+  /** Complete sets the retention policy removed. */
+  removedSets: number;
+  /** Complete sets kept by the policy. */
+  keptSets: number;
+  /** Incomplete sets (no manifest, older than the grace period) removed. */
+  removedIncompleteSets: number;
+  /** Objects deleted, manifests included. */
+  deletedObjects: number;
+  /** Stored bytes freed. */
+  freedBytes: number;
+  /** Unix time in milliseconds. */
+  time: number;
+}
+
+/**
  * `node:diagnostics_channel` channels core publishes to. `@backup/metrics` subscribes to them, so
  * core never imports metrics. Names: `backup:job`, `backup:verify`, `backup:prune`.
  */

@@ -12,7 +12,7 @@ export type {
 } from './engine/Engine.js';
 export type { BackupErrorCode, BackupErrorOptions } from './errors.js';
 export { BackupError, isBackupError, toBackupError } from './errors.js';
-export type { JobEvent, VerifyEvent } from './events.js';
+export type { JobEvent, PruneEvent, VerifyEvent } from './events.js';
 export { backupChannels } from './events.js';
 export type { RestoreBackupOptions } from './jobs/restoreBackup.js';
 export { restoreBackup } from './jobs/restoreBackup.js';
@@ -48,6 +48,21 @@ export type { ArtifactDigests, WriteArtifactOptions } from './pipeline/writeArti
 export { writeArtifact } from './pipeline/writeArtifact.js';
 export type { SpawnedSink, SpawnOptions } from './process/spawnSource.js';
 export { StderrTail, spawnSink, spawnSource } from './process/spawnSource.js';
+export type { ApplyRetentionOptions, KeptBackup, RetentionResult } from './retention/applyRetentionPolicy.js';
+export { applyRetentionPolicy } from './retention/applyRetentionPolicy.js';
+export type { ExecutePruneOptions, PruneResult } from './retention/executePrune.js';
+export { executePrune } from './retention/executePrune.js';
+export type { PlanPruneOptions, PrunePlan } from './retention/planPrune.js';
+export { NEWEST_PAST_SET_REASON, NEWEST_SET_REASON, planPrune } from './retention/planPrune.js';
+export type { RetentionDuration } from './retention/RetentionDuration.js';
+export {
+  formatRetentionDuration,
+  isZeroRetentionDuration,
+  parseRetentionDuration,
+} from './retention/RetentionDuration.js';
+export type { RetentionPolicy } from './retention/RetentionPolicy.js';
+export { DEFAULT_RETENTION_POLICY, isEmptyPolicy } from './retention/RetentionPolicy.js';
+export { parseRetentionPolicy, retentionPolicySchema } from './retention/retentionPolicySchema.js';
 export type {
   ArtifactInput,
   ArtifactSink,
