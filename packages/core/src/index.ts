@@ -2,6 +2,15 @@
 
 export type { BackupSetListing } from './catalog/Catalog.js';
 export { Catalog } from './catalog/Catalog.js';
+export type { AgeDecryptorOptions } from './encryption/createAgeDecryptor.js';
+export { createAgeDecryptor } from './encryption/createAgeDecryptor.js';
+export type { AgeEncryptorOptions } from './encryption/createAgeEncryptor.js';
+export { createAgeEncryptor, DEFAULT_SCRYPT_WORK_FACTOR } from './encryption/createAgeEncryptor.js';
+export type { LoadAgeIdentitiesOptions } from './encryption/loadAgeIdentities.js';
+export { loadAgeIdentities } from './encryption/loadAgeIdentities.js';
+export { recipientFingerprint } from './encryption/recipientFingerprint.js';
+export type { ResolveAgeIdentitiesOptions } from './encryption/resolveAgeIdentities.js';
+export { AGE_IDENTITY_ENV, resolveAgeIdentities } from './encryption/resolveAgeIdentities.js';
 export type {
   BackupUnit,
   Engine,
@@ -20,6 +29,11 @@ export type { RunBackupOptions } from './jobs/runBackup.js';
 export { runBackup } from './jobs/runBackup.js';
 export type { ArtifactVerification, VerifyBackupOptions, VerifyReport } from './jobs/verifyBackup.js';
 export { verifyBackup } from './jobs/verifyBackup.js';
+export type { AcquireJobLockOptions, JobLock } from './locks/acquireJobLock.js';
+export { acquireJobLock, DEFAULT_JOB_LOCK_TTL_MS } from './locks/acquireJobLock.js';
+export type { JobLockInfo } from './locks/jobLockInfo.js';
+export { jobLockInfoSchema } from './locks/jobLockInfo.js';
+export { jobLockKey } from './locks/jobLockKey.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export { parseManifest } from './manifest/parseManifest.js';
