@@ -89,6 +89,8 @@ export { formatSetId, parseSetId } from './set/setId.js';
 export type { FsStorageOptions } from './storage/FsStorage.js';
 export { FsStorage } from './storage/FsStorage.js';
 export { assertSafeKey, joinKey } from './storage/keys.js';
+export type { S3StorageCredentials, S3StorageOptions } from './storage/S3Storage.js';
+export { S3Storage } from './storage/S3Storage.js';
 export type {
   ByteRange,
   ObjectInfo,
