@@ -118,3 +118,20 @@ describe('writeArtifact / readArtifact', () => {
     expect(() => resolveCompression({ algorithm: 'zstd', level: 30 })).toThrow(/compression.level/);
   });
 });
+
+describe('readArtifact with a late consumer', () => {
+  it('keeps a checksum error for a consumer that starts after the artifact failed', async () => {
+    const data = Buffer.from('small artifact '.repeat(100));
+    const digests = await writeArtifact(storage, 'late/x', Readable.from([data]), {
+      compression: resolveCompression({}),
+    });
+    const path = join(dir, 'late', 'x');
+    const bytes = await readFile(path);
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+    await writeFile(path, bytes);
+    const stream = await readArtifact(storage, record('late/x', 'zstd', digests));
+    await new Promise((r) => setTimeout(r, 200)); // the whole pipeline has run and failed by now
+    const error = await buffer(stream).catch((e) => e);
+    expect(isBackupError(error, 'CHECKSUM_MISMATCH')).toBe(true);
+  });
+});

@@ -23,7 +23,9 @@ export interface ReadArtifactOptions {
  * Opens an artifact for reading: storage -> sha256/size check of stored bytes -> decrypt ->
  * decompress -> sha256/size check of plaintext. The returned stream errors with
  * `CHECKSUM_MISMATCH` instead of ending when either check fails, `DECRYPT_FAILED` when the
- * artifact cannot be decrypted, `NOT_FOUND` (thrown) when the object is missing.
+ * artifact cannot be decrypted, `NOT_FOUND` (thrown) when the object is missing. Consume it with
+ * `for await` or `stream.pipeline` (which see an error that happened before they started), not
+ * with `.pipe()` alone.
  */
 export async function readArtifact(
   storage: StorageBackend,
@@ -67,6 +69,11 @@ export async function readArtifact(
     );
   }
   const out = new PassThrough({ highWaterMark: 1 << 20 });
+  // A small artifact can be read, checked and FAIL before the consumer attaches (e.g. while it
+  // spawns pg_restore). The error is kept in `out.errored` and surfaced by `for await`,
+  // `stream.pipeline` and `finished` whenever the consumer starts; this listener only stops Node
+  // from treating it as an unhandled 'error' event that would crash the process.
+  out.on('error', () => {});
   pipeline([raw, ...stages], options.signal ? { signal: options.signal } : {})
     .then(
       () => undefined,

@@ -1,0 +1,96 @@
+import type { Logger } from '@backup/core';
+import { Command, Option } from 'commander';
+import { createCliContext, type GlobalOptions } from './CliContext.js';
+import { listCommand } from './commands/listCommand.js';
+import { restoreCommand } from './commands/restoreCommand.js';
+import { runCommand } from './commands/runCommand.js';
+import { showCommand } from './commands/showCommand.js';
+import { verifyCommand } from './commands/verifyCommand.js';
+
+declare const __BACKUP_CLI_VERSION__: string | undefined;
+const VERSION = typeof __BACKUP_CLI_VERSION__ === 'string' ? __BACKUP_CLI_VERSION__ : '0.0.0-dev';
+
+/** What {@link createProgram} wires into the commands. */
+export interface ProgramIo {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Builds the commander program of `backup`; parsing, wiring and output only. */
+export function createProgram(io: ProgramIo): Command {
+  const program = new Command('backup')
+    .description('Back up and restore PostgreSQL (and more engines) to S3 or a directory')
+    .version(VERSION)
+    .addOption(new Option('-c, --config <file>', 'config file (YAML)').env('BACKUP_CONFIG'))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError();
+  const context = async () => createCliContext(program.opts<GlobalOptions>(), io);
+
+  program
+    .command('run')
+    .description('run backup jobs (all, or those named with --job); exit 0 only if every job succeeded')
+    .option('-j, --job <name>', 'job to run (repeatable)', collect)
+    .option('--json', 'print the per-job results as JSON')
+    .action(async (opts: { job?: string[]; json?: boolean }) => {
+      await runCommand(await context(), opts);
+    });
+
+  program
+    .command('list')
+    .description('list backup sets, newest first (only complete sets unless --all)')
+    .option('-j, --job <name>', 'only this job')
+    .option('--all', 'also show incomplete sets (no manifest; never restorable)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { job?: string; all?: boolean; json?: boolean }) => {
+      await listCommand(await context(), opts);
+    });
+
+  program
+    .command('show')
+    .description("show a backup set's manifest")
+    .argument('<set>', 'set id (YYYYMMDD-HHMMSS) or "latest"')
+    .requiredOption('-j, --job <name>', 'job name')
+    .option('--json', 'print the manifest JSON')
+    .action(async (ref: string, opts: { job: string; json?: boolean }) => {
+      await showCommand(await context(), ref, opts);
+    });
+
+  program
+    .command('verify')
+    .description('verify checksums and the structure of every artifact of a set')
+    .argument('<set>', 'set id or "latest"')
+    .requiredOption('-j, --job <name>', 'job name')
+    .option('--quick', 'check stored size and sha256 only (no decompression, no engine check)')
+    .option('--json', 'print the report as JSON')
+    .action(async (ref: string, opts: { job: string; quick?: boolean; json?: boolean }) => {
+      await verifyCommand(await context(), ref, opts);
+    });
+
+  program
+    .command('restore')
+    .description('restore databases from a set into a server')
+    .argument('<set>', 'set id or "latest"')
+    .requiredOption('-j, --job <name>', 'job name')
+    .option('-d, --database <name>', 'database to restore (repeatable; default all)', collect)
+    .option('-t, --target <url>', "target server URL (default: the job's url)")
+    .option('--into <name>', 'restore the one chosen database under this new name')
+    .option('--force', 'restore over a non-empty database (pg_restore --clean --if-exists)')
+    .option('--globals', 'also restore roles and tablespaces (pg_dumpall --globals-only)')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+    .option('--json', 'print the results as JSON')
+    .action(async (ref: string, opts: Parameters<typeof restoreCommand>[2]) => {
+      await restoreCommand({ ...(await context()), stdin: io.stdin }, ref, opts);
+    });
+
+  return program;
+}
