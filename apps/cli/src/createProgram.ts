@@ -2,6 +2,7 @@ import type { Logger } from '@backup/core';
 import { Command, Option } from 'commander';
 import { createCliContext, type GlobalOptions } from './CliContext.js';
 import { listCommand } from './commands/listCommand.js';
+import { pruneCommand } from './commands/pruneCommand.js';
 import { restoreCommand } from './commands/restoreCommand.js';
 import { runCommand } from './commands/runCommand.js';
 import { showCommand } from './commands/showCommand.js';
@@ -71,10 +72,13 @@ export function createProgram(io: ProgramIo): Command {
     .argument('<set>', 'set id or "latest"')
     .requiredOption('-j, --job <name>', 'job name')
     .option('--quick', 'check stored size and sha256 only (no decompression, no engine check)')
+    .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('--json', 'print the report as JSON')
-    .action(async (ref: string, opts: { job: string; quick?: boolean; json?: boolean }) => {
-      await verifyCommand(await context(), ref, opts);
-    });
+    .action(
+      async (ref: string, opts: { job: string; quick?: boolean; json?: boolean; identity?: string }) => {
+        await verifyCommand(await context(), ref, opts);
+      },
+    );
 
   program
     .command('restore')
@@ -86,10 +90,21 @@ export function createProgram(io: ProgramIo): Command {
     .option('--into <name>', 'restore the one chosen database under this new name')
     .option('--force', 'restore over a non-empty database (pg_restore --clean --if-exists)')
     .option('--globals', 'also restore roles and tablespaces (pg_dumpall --globals-only)')
+    .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--json', 'print the results as JSON')
     .action(async (ref: string, opts: Parameters<typeof restoreCommand>[2]) => {
       await restoreCommand({ ...(await context()), stdin: io.stdin }, ref, opts);
+    });
+
+  program
+    .command('prune')
+    .description('delete backup sets the retention policy removes (default 7 daily, 4 weekly, 12 monthly)')
+    .option('-j, --job <name>', 'job to prune (repeatable; default all)', collect)
+    .option('--dry-run', 'print what would be removed; delete nothing')
+    .option('--json', 'print the results as JSON')
+    .action(async (opts: { job?: string[]; dryRun?: boolean; json?: boolean }) => {
+      await pruneCommand(await context(), opts);
     });
 
   return program;

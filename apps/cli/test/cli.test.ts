@@ -267,3 +267,111 @@ describe('backup CLI against real PostgreSQL and s3rver', () => {
     expect(unknownJob.stderr).toContain('configured jobs: postgresql');
   });
 });
+
+describe('encryption, locks and prune through the CLI', () => {
+  it('encrypts with an age recipient, verifies deep only with the identity, restores, and rejects a wrong identity', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const key = join(work, 'age.key');
+    const other = join(work, 'other.key');
+    execFileSync('age-keygen', ['-o', key], { stdio: 'ignore' });
+    execFileSync('age-keygen', ['-o', other], { stdio: 'ignore' });
+    const recipient = execFileSync('age-keygen', ['-y', key]).toString().trim();
+    const repo = join(work, 'enc-repo');
+    await writeFile(
+      join(work, 'enc.yaml'),
+      `storage: { type: fs, path: ${repo} }
+encryption: { recipients: ["\${BACKUP_AGE_RECIPIENT}"] }
+jobs:
+  - { name: pgenc, engine: postgres, url: "\${DATABASE_URL}", databases: [outline], globals: false }
+`,
+    );
+    const encEnv = { ...env, BACKUP_CONFIG: join(work, 'enc.yaml'), BACKUP_AGE_RECIPIENT: recipient };
+    const runResult = await run(['run'], encEnv);
+    expect(runResult.code, runResult.stderr).toBe(0);
+    const [setId] = await readdir(join(repo, 'pgenc'));
+    const files = await readdir(join(repo, 'pgenc', setId!));
+    expect(files).toContain('outline.dump.zst.age');
+    const manifestText = await readFile(join(repo, 'pgenc', setId!, 'manifest.json'), 'utf8');
+    expect(manifestText).not.toContain('AGE-SECRET-KEY');
+    expect(manifestText).not.toContain(recipient);
+    // The stock tools can read it: age -d | zstd -d | pg_restore --list
+    const toc = execFileSync('sh', [
+      '-c',
+      `age -d -i ${key} ${join(repo, 'pgenc', setId!, 'outline.dump.zst.age')} | zstd -d | pg_restore --list`,
+    ]).toString();
+    expect(toc).toContain('docs');
+
+    const quick = await run(['verify', 'latest', '--job', 'pgenc'], encEnv);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stdout).toContain('(checksum)');
+    const deep = await run(['verify', 'latest', '--job', 'pgenc', '--identity', key], encEnv);
+    expect(deep.code, deep.stderr).toBe(0);
+    expect(deep.stdout).toContain('(deep)');
+
+    const wrong = await run(
+      [
+        'restore',
+        'latest',
+        '--job',
+        'pgenc',
+        '--database',
+        'outline',
+        '--into',
+        'enc_wrong',
+        '--yes',
+        '--identity',
+        other,
+      ],
+      encEnv,
+    );
+    expect(wrong.code).toBe(7);
+    expect(wrong.stderr).toContain('DECRYPT_FAILED');
+    const restored = await run(
+      ['restore', 'latest', '--job', 'pgenc', '--database', 'outline', '--into', 'enc_copy', '--yes'],
+      {
+        ...encEnv,
+        BACKUP_AGE_IDENTITY: key,
+      },
+    );
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(await digest(pg, 'enc_copy')).toEqual(await digest(pg, 'outline'));
+  });
+
+  it('fails fast with LOCKED while another writer holds the job lock, then prunes to the policy', async () => {
+    const { acquireJobLock, FsStorage } = await import('@backup/core');
+    const repo = join(work, 'prune-repo');
+    await writeFile(
+      join(work, 'prune.yaml'),
+      `storage: { type: fs, path: ${repo} }
+retention: { keepLast: 2 }
+jobs:
+  - { name: pgp, engine: postgres, url: "\${DATABASE_URL}", databases: [langgraph], globals: false }
+`,
+    );
+    const pEnv = { ...env, BACKUP_CONFIG: join(work, 'prune.yaml') };
+    const lock = await acquireJobLock({ storage: new FsStorage({ path: repo }), job: 'pgp', owner: 'test' });
+    const locked = await run(['run'], pEnv);
+    expect(locked.code).toBe(5);
+    expect(locked.stdout).toContain('[LOCKED]');
+    await lock.release();
+    for (let i = 0; i < 3; i++) {
+      expect((await run(['run'], pEnv)).code).toBe(0);
+      await new Promise((r) => setTimeout(r, 1100)); // set ids have one-second resolution
+    }
+    const ids = (JSON.parse((await run(['list', '--json'], pEnv)).stdout) as Array<{ id: string }>).map(
+      (s) => s.id,
+    );
+    expect(ids).toHaveLength(3);
+    const dry = await run(['prune', '--dry-run'], pEnv);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`remove  ${ids[2]}`);
+    expect(JSON.parse((await run(['list', '--json'], pEnv)).stdout)).toHaveLength(3);
+    const pruned = await run(['prune', '--json'], pEnv);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(JSON.parse(pruned.stdout)[0].removedSetIds).toEqual([ids[2]]);
+    const left = (JSON.parse((await run(['list', '--json'], pEnv)).stdout) as Array<{ id: string }>).map(
+      (s) => s.id,
+    );
+    expect(left).toEqual(ids.slice(0, 2));
+  });
+});

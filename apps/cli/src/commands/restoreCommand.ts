@@ -1,4 +1,4 @@
-import { createEngine } from '@backup/config';
+import { createDecryptor, createEngine } from '@backup/config';
 import { BackupError, restoreBackup } from '@backup/core';
 import type { CliContext } from '../CliContext.js';
 import { confirm } from '../output/confirm.js';
@@ -19,6 +19,8 @@ export interface RestoreFlags {
   force?: boolean;
   /** Also restore roles and tablespaces (the `globals` unit). */
   globals?: boolean;
+  /** age identity file (or the key itself); default `BACKUP_AGE_IDENTITY`. */
+  identity?: string;
   /** Skip the confirmation prompt (required when not on a TTY). */
   yes?: boolean;
   json?: boolean;
@@ -72,6 +74,11 @@ export async function restoreCommand(
       force: flags.force === true,
       globals: flags.globals === true,
     },
+    decryptor: await createDecryptor({
+      identityFile: flags.identity,
+      env: ctx.env,
+      encryption: ctx.config.encryption,
+    }),
     logger: ctx.logger,
     signal: ctx.signal,
     onProgress: (name, n) => progress.update(name, n),

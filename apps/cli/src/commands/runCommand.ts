@@ -1,5 +1,5 @@
-import { createEngine, selectJobs } from '@backup/config';
-import { BackupError, resolveCompression, runBackup } from '@backup/core';
+import { createEncryptor, createEngine, selectJobs } from '@backup/config';
+import { acquireJobLock, BackupError, type JobLock, resolveCompression, runBackup } from '@backup/core';
 import type { CliContext } from '../CliContext.js';
 import { formatBytes } from '../output/formatBytes.js';
 import { Progress } from '../output/Progress.js';
@@ -15,8 +15,9 @@ export interface JobOutcome {
 }
 
 /**
- * `backup run [--job NAME]...`: runs the named jobs (all by default) one after another, printing a
- * summary line per job. Throws the first job's error (for the exit code) after ALL jobs ran, so
+ * `backup run [--job NAME]...`: runs the named jobs (all by default) one after another, each
+ * holding the job's lock (one writer per job: `LOCKED` when another run holds it) and encrypting
+ * when the config has `encryption:`, printing a summary line per job. Throws the first job's error (for the exit code) after ALL jobs ran, so
  * one failing job does not skip the others.
  */
 export async function runCommand(
@@ -26,11 +27,15 @@ export async function runCommand(
   const jobs = selectJobs(ctx.config, options.job ?? []);
   const outcomes: JobOutcome[] = [];
   let firstError: BackupError | undefined;
+  const encryptor = createEncryptor(ctx.config.encryption);
   for (const job of jobs) {
     const started = Date.now();
     const progress = new Progress(ctx.stderr);
+    let lock: JobLock | undefined;
     try {
+      lock = await acquireJobLock({ storage: ctx.storage, job: job.name, owner: 'backup run' });
       const manifest = await runBackup({
+        encryptor,
         job: job.name,
         engine: createEngine(job, ctx.env),
         storage: ctx.storage,
@@ -60,6 +65,12 @@ export async function runCommand(
         error: { code: e.code, message: e.message },
       });
       if (e.code === 'ABORTED') break;
+    } finally {
+      await lock
+        ?.release()
+        .catch((error: unknown) =>
+          ctx.logger.warn({ job: job.name, err: error }, 'could not release the lock'),
+        );
     }
   }
   if (options.json) {
