@@ -1,14 +1,13 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, type S3rverInstance, startS3rver } from '@backup/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackupError, isBackupError } from '../src/errors.js';
@@ -37,8 +36,8 @@ function objectFile(server: S3rverInstance, objectKey: string): string {
 }
 
 /**
- * In-progress multipart uploads of s3rver 3.7: one directory per upload id under
- * `<dir>/<bucket>/._S3rver_uploads/` (s3rver answers ListMultipartUploads with 501 NotImplemented).
+ * In-progress multipart uploads of s3rver 3.7 on disk: one directory per upload id, holding its
+ * parts, under `<dir>/<bucket>/._S3rver_uploads/`.
  */
 async function multipartUploads(server: S3rverInstance): Promise<string[]> {
   try {
@@ -81,46 +80,54 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/** Upload ids and keys that ListMultipartUploads reports (implemented by the test harness). */
+async function listedUploads(server: S3rverInstance, storage: S3Storage): Promise<string[]> {
+  const { Uploads = [] } = await storage.client.send(
+    new ListMultipartUploadsCommand({ Bucket: server.bucket }),
+  );
+  return Uploads.map((upload) => `${upload.Key} ${upload.UploadId}`);
+}
+
 /**
- * A pass-through HTTP proxy in front of s3rver that implements AbortMultipartUpload, which s3rver
- * 3.7 answers with 405 MethodNotAllowed (lib/routes.js: DELETE with `?uploadId` is not routed). The
- * abort removes the upload's directory, as s3rver itself does after CompleteMultipartUpload
- * (lib/stores/filesystem.js putObjectMultipart), and answers 204, or 404 NoSuchUpload when the id is
- * unknown (AWS API reference "AbortMultipartUpload"). Everything else is forwarded unchanged, so the
- * SigV4 signature (host header included) stays valid.
+ * Records the multipart uploads the server created and the AbortMultipartUpload requests it
+ * accepted (an abort answered with an error, e.g. 404 NoSuchUpload, is not recorded).
  */
-async function startAbortingProxy(server: S3rverInstance) {
-  const target = new URL(server.endpoint);
+function recordMultipart(storage: S3Storage): { created: string[]; aborted: string[] } {
+  const created: string[] = [];
   const aborted: string[] = [];
+  storage.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'CreateMultipartUploadCommand') {
+        created.push(String((result.output as { UploadId?: string }).UploadId));
+      } else if (context.commandName === 'AbortMultipartUploadCommand') {
+        aborted.push(String((args.input as { UploadId?: string }).UploadId));
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'recordMultipart' },
+  );
+  return { created, aborted };
+}
+
+/**
+ * A pass-through HTTP proxy in front of s3rver that refuses AbortMultipartUpload with 405
+ * MethodNotAllowed, as plain s3rver 3.7 does (the test harness implements the abort). Everything
+ * else is forwarded unchanged, so the SigV4 signature (host header included) stays valid.
+ */
+async function startAbortRefusingProxy(server: S3rverInstance) {
+  const target = new URL(server.endpoint);
   const proxy = createServer((req, res) => {
     const url = new URL(req.url ?? '/', server.endpoint);
-    const uploadId = url.searchParams.get('uploadId');
-    if (req.method === 'DELETE' && uploadId !== null) {
+    if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
       req.resume();
-      const bucket = url.pathname.split('/')[1] ?? '';
-      const dir = join(server.directory, bucket, '._S3rver_uploads', uploadId);
-      const exists = /^[0-9a-f]+$/.test(uploadId)
-        ? stat(dir).then(
-            () => true,
-            () => false,
-          )
-        : Promise.resolve(false);
-      void exists
-        .then(async (found) => {
-          if (found) {
-            await rm(dir, { recursive: true, force: true });
-            aborted.push(uploadId);
-            res.writeHead(204).end();
-          } else {
-            res
-              .writeHead(404, { 'content-type': 'application/xml' })
-              .end(
-                '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code>' +
-                  `<Message>The specified multipart upload does not exist.</Message><UploadId>${uploadId}</UploadId></Error>`,
-              );
-          }
-        })
-        .catch((error: unknown) => res.destroy(error as Error));
+      res
+        .writeHead(405, { 'content-type': 'application/xml' })
+        .end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>MethodNotAllowed</Code>' +
+            '<Message>The specified method is not allowed against this resource.</Message>' +
+            '<Method>DELETE</Method><ResourceType>UPLOADID</ResourceType></Error>',
+        );
       return;
     }
     const upstream = request(
@@ -137,7 +144,6 @@ async function startAbortingProxy(server: S3rverInstance) {
   const { port } = proxy.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    aborted,
     close: () =>
       new Promise<void>((resolve) => {
         proxy.close(() => resolve());
@@ -145,33 +151,6 @@ async function startAbortingProxy(server: S3rverInstance) {
       }),
   };
 }
-
-/**
- * s3rver 3.7 encrypts ListObjectsV2 continuation tokens with single DES (lib/controllers/bucket.js,
- * generateContinuationToken), which OpenSSL 3 (Node >= 17) only has in its legacy provider: every
- * truncated ListObjectsV2 page fails with 500 InternalError ("digital envelope routines::unsupported")
- * unless Node runs with --openssl-legacy-provider. Single DES is 3DES-EDE with three equal keys,
- * which the default provider has, so s3rver's two calls are routed there while this file runs
- * (s3rver runs in this process). Nothing else uses `des`.
- */
-const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-const { createCipheriv, createDecipheriv } = nodeCrypto;
-const tripleKey = (key: unknown) => Buffer.concat([key, key, key] as Buffer[]);
-beforeAll(() => {
-  Object.assign(nodeCrypto, {
-    createCipheriv: (algorithm: string, key: Buffer, iv: Buffer, options?: unknown) =>
-      algorithm === 'des'
-        ? createCipheriv('des-ede3-cbc', tripleKey(key), iv)
-        : (createCipheriv as (...args: unknown[]) => unknown)(algorithm, key, iv, options),
-    createDecipheriv: (algorithm: string, key: Buffer, iv: Buffer, options?: unknown) =>
-      algorithm === 'des'
-        ? createDecipheriv('des-ede3-cbc', tripleKey(key), iv)
-        : (createDecipheriv as (...args: unknown[]) => unknown)(algorithm, key, iv, options),
-  });
-});
-afterAll(() => {
-  Object.assign(nodeCrypto, { createCipheriv, createDecipheriv });
-});
 
 /**
  * Full garbage collection on demand, for memory measurements: `--expose-gc` set at run time makes
@@ -433,18 +412,24 @@ describe('S3Storage on s3rver', () => {
   });
 
   it('says which upload it could not abort when the server refuses AbortMultipartUpload', async () => {
-    // s3rver 3.7 answers AbortMultipartUpload with 405 MethodNotAllowed, so the parts stay.
-    const storage = make();
-    const before = await multipartUploads(server);
-    const error = expectCode(await rejection(storage.put('refused/x', failingAfter(12))), 'SOURCE_FAILED');
-    const uploadId = error.details['uploadId'];
-    expect(typeof uploadId).toBe('string');
-    expect(error.message).toContain('source died');
-    expect(error.message).toContain(`multipart upload ${uploadId}`);
-    expect(error.message).toContain('could not be aborted');
-    expect(error.details['abortError']).toBe('MethodNotAllowed');
-    expect((await multipartUploads(server)).filter((id) => !before.includes(id))).toEqual([uploadId]);
-    expect(await storage.head('refused/x')).toBeUndefined();
+    // The proxy answers AbortMultipartUpload with 405 MethodNotAllowed, so the parts stay.
+    const proxy = await startAbortRefusingProxy(server);
+    try {
+      const storage = make({ endpoint: proxy.endpoint });
+      const before = await multipartUploads(server);
+      const error = expectCode(await rejection(storage.put('refused/x', failingAfter(12))), 'SOURCE_FAILED');
+      const uploadId = error.details['uploadId'];
+      expect(typeof uploadId).toBe('string');
+      expect(error.message).toContain('source died');
+      expect(error.message).toContain(`multipart upload ${uploadId}`);
+      expect(error.message).toContain('could not be aborted');
+      expect(error.details['abortError']).toBe('MethodNotAllowed');
+      expect((await multipartUploads(server)).filter((id) => !before.includes(id))).toEqual([uploadId]);
+      expect(await listedUploads(server, storage)).toContain(`agentic/refused/x ${uploadId}`);
+      expect(await storage.head('refused/x')).toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('sends Content-MD5 instead of x-amz-checksum-* headers on DeleteObjects', async () => {
@@ -544,17 +529,16 @@ describe('S3Storage on s3rver', () => {
 
 describe('S3Storage multipart clean-up (s3rver + AbortMultipartUpload)', () => {
   let server: S3rverInstance;
-  let proxy: Awaited<ReturnType<typeof startAbortingProxy>>;
   let storage: S3Storage;
+  let multipart: ReturnType<typeof recordMultipart>;
 
   beforeAll(async () => {
     server = await startS3rver();
-    proxy = await startAbortingProxy(server);
-    storage = new S3Storage(optionsFor(server, { endpoint: proxy.endpoint }));
+    storage = new S3Storage(optionsFor(server));
+    multipart = recordMultipart(storage);
   });
   afterAll(async () => {
     storage?.destroy();
-    await proxy?.close();
     await server?.stop();
   });
 
@@ -562,8 +546,10 @@ describe('S3Storage multipart clean-up (s3rver + AbortMultipartUpload)', () => {
     await storage.put('mp/keep', 'original');
     const error = expectCode(await rejection(storage.put('mp/keep', failingAfter(12))), 'SOURCE_FAILED');
     expect(error.details['uploadId']).toBeUndefined(); // the abort worked: nothing to report
-    expect(proxy.aborted).toHaveLength(1); // a multipart upload was started, then aborted
+    expect(multipart.created).toHaveLength(1); // a multipart upload was started, then aborted
+    expect(multipart.aborted).toEqual(multipart.created);
     expect(await multipartUploads(server)).toEqual([]);
+    expect(await listedUploads(server, storage)).toEqual([]);
     expect((await buffer(await storage.get('mp/keep'))).toString()).toBe('original');
   });
 
@@ -571,7 +557,7 @@ describe('S3Storage multipart clean-up (s3rver + AbortMultipartUpload)', () => {
     const controller = new AbortController();
     const source = new Readable({ read() {} });
     source.push(randomBytes(11 * MiB)); // two full parts, then the stream stalls
-    const abortedBefore = proxy.aborted.length;
+    const abortedBefore = multipart.aborted.length;
     const error = expectCode(
       await rejection(
         storage.put('mp/aborted', source, {
@@ -584,8 +570,10 @@ describe('S3Storage multipart clean-up (s3rver + AbortMultipartUpload)', () => {
       'ABORTED',
     );
     expect(error.details['uploadId']).toBeUndefined();
-    expect(proxy.aborted.length).toBe(abortedBefore + 1);
+    expect(multipart.aborted.length).toBe(abortedBefore + 1);
+    expect(multipart.aborted.at(-1)).toBe(multipart.created.at(-1));
     expect(await multipartUploads(server)).toEqual([]);
+    expect(await listedUploads(server, storage)).toEqual([]);
     expect(await storage.head('mp/aborted')).toBeUndefined();
     expect(source.destroyed).toBe(true);
   });
