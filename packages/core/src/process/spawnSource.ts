@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { BackupError } from '../errors.js';
 
 /** Options of {@link spawnSource} and {@link spawnSink}. */
@@ -63,26 +63,36 @@ export function spawnSource(command: string, args: readonly string[], options: S
   const onAbort = () => child.kill('SIGTERM');
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  async function* generate(): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of child.stdout) yield chunk as Buffer;
-      const { code, signal } = await exited;
-      if (options.signal?.aborted) throw new BackupError('ABORTED', `${label} was aborted`);
-      if (code !== 0) {
-        throw new BackupError(
-          options.errorCode ?? 'SOURCE_FAILED',
-          describeExit(label, code, signal, stderr.toString()),
-          {
-            details: { exitCode: code, signal },
-          },
-        );
-      }
-    } finally {
+  // stdout flows into `out`, which ends only once the exit status is known to be 0. A plain pipe
+  // (no async iteration per chunk) keeps the main thread free for hashing and compression.
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  child.stdout.pipe(out, { end: false });
+  const stdoutEnded = new Promise<void>((resolve) => child.stdout.once('end', resolve));
+  Promise.all([exited, stdoutEnded]).then(
+    ([{ code, signal }]) => {
       options.signal?.removeEventListener('abort', onAbort);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    }
-  }
-  return Readable.from(generate(), { objectMode: false, highWaterMark: 1 << 20 });
+      if (options.signal?.aborted) {
+        out.destroy(new BackupError('ABORTED', `${label} was aborted`));
+      } else if (code !== 0) {
+        out.destroy(
+          new BackupError(options.errorCode ?? 'SOURCE_FAILED', describeExit(label, code, signal, stderr.toString()), {
+            details: { exitCode: code, signal },
+          }),
+        );
+      } else {
+        out.end();
+      }
+    },
+    (error: unknown) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      out.destroy(error as Error);
+    },
+  );
+  // A consumer that stops reading (destroy) kills the child.
+  out.once('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+  return out;
 }
 
 /** A running command fed through stdin. */
