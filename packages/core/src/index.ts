@@ -27,6 +27,8 @@ export type { RestoreBackupOptions } from './jobs/restoreBackup.js';
 export { restoreBackup } from './jobs/restoreBackup.js';
 export type { RunBackupOptions } from './jobs/runBackup.js';
 export { runBackup } from './jobs/runBackup.js';
+export type { JobCycleResult, JobCycleStep, RunJobCycleOptions } from './jobs/runJobCycle.js';
+export { runJobCycle } from './jobs/runJobCycle.js';
 export type { ArtifactVerification, VerifyBackupOptions, VerifyReport } from './jobs/verifyBackup.js';
 export { verifyBackup } from './jobs/verifyBackup.js';
 export type { AcquireJobLockOptions, JobLock } from './locks/acquireJobLock.js';
