@@ -43,7 +43,8 @@ export interface VerifyBackupOptions {
  * Verifies every artifact of a set: stored size + sha256 always; with an engine, the plaintext
  * is decrypted and decompressed (plaintext sha256 checked) and the engine's structural check runs.
  * Never throws for a bad artifact: the report says which failed and why (`CHECKSUM_MISMATCH`,
- * `VERIFY_FAILED`, `DECRYPT_FAILED`...). Publishes a `backup:verify` event.
+ * `VERIFY_FAILED`, `DECRYPT_FAILED`...). Publishes a `backup:verify` event, except when the signal
+ * was aborted (an interrupted verify is no verdict on the set).
  */
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyReport> {
   const { catalog, manifest } = options;
@@ -96,7 +97,8 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     ok: artifacts.every((a) => a.ok),
     artifacts,
   };
-  if (backupChannels.verify.hasSubscribers) {
+  // An aborted verify (SIGTERM) says nothing about the set: publish no verdict for it.
+  if (backupChannels.verify.hasSubscribers && !signal.aborted) {
     backupChannels.verify.publish({
       job: manifest.job,
       engine: manifest.engine.name,
