@@ -75,9 +75,13 @@ export function spawnSource(command: string, args: readonly string[], options: S
         out.destroy(new BackupError('ABORTED', `${label} was aborted`));
       } else if (code !== 0) {
         out.destroy(
-          new BackupError(options.errorCode ?? 'SOURCE_FAILED', describeExit(label, code, signal, stderr.toString()), {
-            details: { exitCode: code, signal },
-          }),
+          new BackupError(
+            options.errorCode ?? 'SOURCE_FAILED',
+            describeExit(label, code, signal, stderr.toString()),
+            {
+              details: { exitCode: code, signal },
+            },
+          ),
         );
       } else {
         out.end();
