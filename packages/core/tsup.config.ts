@@ -1,17 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { backupTsup } from '../../tooling/tsup.preset.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-export default defineConfig({
+export default backupTsup({
   entry: ['src/index.ts', 'src/testing.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
   external: ['vitest'],
-  define: { __BACKUP_CORE_VERSION__: JSON.stringify(version) },
+  versionGlobal: '__BACKUP_CORE_VERSION__',
+  configUrl: import.meta.url,
 });

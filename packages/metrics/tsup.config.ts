@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { backupTsup } from '../../tooling/tsup.preset.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node22',
-});
+export default backupTsup({ entry: ['src/index.ts'] });

@@ -49,23 +49,6 @@ const SAMPLE_LANGGRAPH = `
     from generate_series(1, 5000) i;
 `;
 
-async function digest(query: (sql: string, db?: string) => Promise<Record<string, unknown>[]>, db: string) {
-  const tables = await query(
-    `select format('%I.%I', schemaname, tablename) as t from pg_tables
-     where schemaname not in ('pg_catalog', 'information_schema') order by 1`,
-    db,
-  );
-  const out: Record<string, string> = {};
-  for (const { t } of tables) {
-    const [row] = await query(
-      `select count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as d from ${String(t)} x`,
-      db,
-    );
-    out[String(t)] = String(row?.['d']);
-  }
-  return out;
-}
-
 const work = await mkdtemp(join(tmpdir(), 'backup-demo-'));
 step('Starting a throwaway PostgreSQL and an embedded S3 server (s3rver)');
 const pg = await startPostgres();
@@ -135,8 +118,8 @@ jobs:
   );
 
   step('Compare the data');
-  const source = await digest(pg.query, 'outline');
-  const restored = await digest(pg.query, 'outline_restored');
+  const source = await pg.rowDigests('outline');
+  const restored = await pg.rowDigests('outline_restored');
   const same = JSON.stringify(source) === JSON.stringify(restored);
   for (const [table, d] of Object.entries(source)) {
     process.stdout.write(

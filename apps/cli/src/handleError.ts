@@ -1,5 +1,4 @@
-import { BackupError, isBackupError, type Logger } from '@backup/core';
-import { EXIT_CODES } from './exitCodes.js';
+import { BackupError, EXIT_CODES, isBackupError, type Logger } from '@backup/core';
 
 /**
  * The ONE place where errors become messages and exit codes. Known errors print their message

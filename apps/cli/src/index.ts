@@ -2,8 +2,6 @@
 
 export type { ProgramIo } from './createProgram.js';
 export { createProgram } from './createProgram.js';
-export { EXIT_CODES } from './exitCodes.js';
 export { handleError } from './handleError.js';
 export type { CliIo } from './main.js';
 export { main } from './main.js';
-export { createLogger } from './output/createLogger.js';

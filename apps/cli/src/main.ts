@@ -1,9 +1,8 @@
-import type { Logger } from '@backup/core';
+import { EXIT_CODES, type Logger } from '@backup/core';
+import { createLogger } from '@backup/logger';
 import { CommanderError } from 'commander';
 import { createProgram } from './createProgram.js';
-import { EXIT_CODES } from './exitCodes.js';
 import { handleError } from './handleError.js';
-import { createLogger } from './output/createLogger.js';
 
 /** Streams and environment the CLI runs with (injectable for tests). */
 export interface CliIo {

@@ -30,23 +30,6 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
   });
 }
 
-async function digest(pg: PostgresServer, db: string): Promise<Record<string, string>> {
-  const tables = await pg.query<{ t: string }>(
-    `select format('%I.%I', schemaname, tablename) as t from pg_tables
-     where schemaname not in ('pg_catalog', 'information_schema') order by 1`,
-    db,
-  );
-  const out: Record<string, string> = {};
-  for (const { t } of tables) {
-    const [row] = await pg.query<{ d: string }>(
-      `select count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as d from ${t} x`,
-      db,
-    );
-    out[t] = row!.d;
-  }
-  return out;
-}
-
 let pg: PostgresServer;
 let s3: S3rverInstance;
 let work: string;
@@ -168,8 +151,8 @@ describe('backup CLI against real PostgreSQL and s3rver', () => {
       env,
     );
     expect(restore.code, restore.stderr).toBe(0);
-    expect(await digest(pg, 'outline_copy')).toEqual(await digest(pg, 'outline'));
-    expect(Object.keys(await digest(pg, 'outline_copy'))).toContain('docs.documents');
+    expect(await pg.rowDigests('outline_copy')).toEqual(await pg.rowDigests('outline'));
+    expect(Object.keys(await pg.rowDigests('outline_copy'))).toContain('docs.documents');
   });
 
   it('refuses a non-empty target without --force, and needs --yes off a terminal', async () => {
@@ -212,7 +195,7 @@ describe('backup CLI against real PostgreSQL and s3rver', () => {
       env,
     );
     expect(forced.code, forced.stderr).toBe(0);
-    expect(await digest(pg, 'outline_copy')).toEqual(await digest(pg, 'outline'));
+    expect(await pg.rowDigests('outline_copy')).toEqual(await pg.rowDigests('outline'));
   });
 
   it('detects a corrupted artifact with exit code 4', async () => {
@@ -334,7 +317,7 @@ jobs:
       },
     );
     expect(restored.code, restored.stderr).toBe(0);
-    expect(await digest(pg, 'enc_copy')).toEqual(await digest(pg, 'outline'));
+    expect(await pg.rowDigests('enc_copy')).toEqual(await pg.rowDigests('outline'));
   });
 
   it('fails fast with LOCKED while another writer holds the job lock, then prunes to the policy', async () => {

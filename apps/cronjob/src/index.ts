@@ -2,8 +2,6 @@
 
 export type { CronjobArgs, ParsedArgs } from './args.js';
 export { parseArgs, VERSION } from './args.js';
-export { createLogger, REDACTED_PATHS } from './createLogger.js';
-export { EXIT_CODES, exitCodeOf } from './exitCodes.js';
 export type { MainOptions } from './main.js';
 export { main } from './main.js';
 export type { CronjobResult, JobSummary, RunCronjobOptions, TextOutput } from './runCronjob.js';

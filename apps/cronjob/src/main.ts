@@ -1,6 +1,5 @@
-import { BackupError, type Logger } from '@backup/core';
-import { createLogger } from './createLogger.js';
-import { EXIT_CODES } from './exitCodes.js';
+import { BackupError, EXIT_CODES, type Logger } from '@backup/core';
+import { createLogger } from '@backup/logger';
 import { CronjobInterrupt, type RunCronjobOptions, runCronjob } from './runCronjob.js';
 
 /** Process wiring of `backup-cronjob`, injectable for tests. */
@@ -25,7 +24,7 @@ export interface MainOptions {
  */
 export async function main(options: MainOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? createLogger(env);
+  const logger = options.logger ?? createLogger({ env, app: 'backup-cronjob', pretty: false });
   const stderr = options.stderr ?? process.stderr;
   const exit = options.exit ?? ((code: number) => process.exit(code));
 

@@ -11,6 +11,8 @@ import {
   type ArtifactEncryptor,
   BackupError,
   Catalog,
+  EXIT_CODES,
+  exitCodeOf,
   isBackupError,
   type JobCycleResult,
   type Logger,
@@ -19,11 +21,10 @@ import {
   runJobCycle,
   type StorageBackend,
 } from '@backup/core';
+import { createLogger } from '@backup/logger';
 import { type BackupMetrics, createBackupMetrics, pushMetrics, writeTextfile } from '@backup/metrics';
 import pLimit from 'p-limit';
 import { type CronjobArgs, parseArgs } from './args.js';
-import { createLogger } from './createLogger.js';
-import { EXIT_CODES, exitCodeOf } from './exitCodes.js';
 
 /** Something to write text to (`process.stdout`, a test buffer). */
 export interface TextOutput {
@@ -129,7 +130,7 @@ export async function runCronjob(options: RunCronjobOptions = {}): Promise<Cronj
   const env = options.env ?? process.env;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const logger = options.logger ?? createLogger(env);
+  const logger = options.logger ?? createLogger({ env, app: 'backup-cronjob', pretty: false });
   const clock = options.clock ?? (() => new Date());
   const signal = options.signal ?? new AbortController().signal;
 

@@ -103,24 +103,6 @@ async function scrape(job: string): Promise<Map<string, number>> {
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const at = (iso: string) => () => new Date(iso);
 
-/** Per table: row count and md5 of all rows in a stable order. */
-async function digest(pg: PostgresServer, db: string): Promise<Record<string, string>> {
-  const tables = await pg.query<{ t: string }>(
-    `select format('%I.%I', schemaname, tablename) as t from pg_tables
-     where schemaname not in ('pg_catalog', 'information_schema') order by 1`,
-    db,
-  );
-  const out: Record<string, string> = {};
-  for (const { t } of tables) {
-    const [row] = await pg.query<{ d: string }>(
-      `select count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as d from ${t} x`,
-      db,
-    );
-    out[t] = row!.d;
-  }
-  return out;
-}
-
 /** In-progress multipart uploads under a prefix (s3rver's ListMultipartUploads, added by the harness). */
 async function multipartUploads(prefix: string): Promise<string[]> {
   const response = await fetch(`${s3.endpoint}/${s3.bucket}?uploads&prefix=${encodeURIComponent(prefix)}`);
@@ -349,10 +331,10 @@ describe('backup-cronjob end to end (PostgreSQL, s3rver, Pushgateway, age)', () 
       decryptor,
     });
     expect(results.map((r) => r.unit)).toEqual(['app']);
-    const original = await digest(pg, 'app');
+    const original = await pg.rowDigests('app');
     expect(Object.keys(original)).toEqual(['docs.documents', 'public.days']);
     expect(original['public.days']).toMatch(/^12:/);
-    expect(await digest(pg, 'app_restored')).toEqual(original);
+    expect(await pg.rowDigests('app_restored')).toEqual(original);
 
     const wrong = await createDecryptor({ identityFile: wrongIdentityFile, env: {} });
     const failure = await restoreBackup({

@@ -23,6 +23,7 @@ export type { BackupErrorCode, BackupErrorOptions } from './errors.js';
 export { BackupError, isBackupError, toBackupError } from './errors.js';
 export type { JobEvent, PruneEvent, VerifyEvent } from './events.js';
 export { backupChannels } from './events.js';
+export { EXIT_CODES, exitCodeOf } from './exitCodes.js';
 export type { RestoreBackupOptions } from './jobs/restoreBackup.js';
 export { restoreBackup } from './jobs/restoreBackup.js';
 export type { RunBackupOptions } from './jobs/runBackup.js';

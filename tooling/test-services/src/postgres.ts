@@ -28,6 +28,11 @@ export interface PostgresServer {
     sql: string,
     database?: string,
   ): Promise<T[]>;
+  /**
+   * Per user table (`schema.table`): `<row count>:<md5 of all rows in text order>`, a deterministic
+   * digest for comparing a restored database with its source row for row.
+   */
+  rowDigests(database: string): Promise<Record<string, string>>;
   /** Kills the postmaster with SIGKILL (for mid-dump failure tests). The cluster is unusable after. */
   kill(): Promise<void>;
   /** Fast shutdown and deletion of the cluster's directory. */
@@ -132,6 +137,20 @@ export async function startPostgres(options: { password?: string } = {}): Promis
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const query = async <T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    database = 'postgres',
+  ): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url(database) });
+    await client.connect();
+    try {
+      const result = await client.query(sql);
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      return last.rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
   const postmasterPid = async () =>
     Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   return {
@@ -150,16 +169,22 @@ export async function startPostgres(options: { password?: string } = {}): Promis
       PGPASSWORD: password,
       PGDATABASE: database,
     }),
-    async query(sql, database = 'postgres') {
-      const client = new pg.Client({ connectionString: url(database) });
-      await client.connect();
-      try {
-        const result = await client.query(sql);
-        const last = Array.isArray(result) ? result[result.length - 1] : result;
-        return last.rows;
-      } finally {
-        await client.end();
+    query,
+    async rowDigests(database) {
+      const tables = await query<{ t: string }>(
+        `select format('%I.%I', schemaname, tablename) as t from pg_tables
+         where schemaname not in ('pg_catalog', 'information_schema') order by 1`,
+        database,
+      );
+      const out: Record<string, string> = {};
+      for (const { t } of tables) {
+        const [row] = await query<{ d: string }>(
+          `select count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as d from ${t} x`,
+          database,
+        );
+        out[t] = row!.d;
       }
+      return out;
     },
     async kill() {
       const pid = await postmasterPid().catch(() => child.pid);

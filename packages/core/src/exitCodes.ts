@@ -1,8 +1,9 @@
-import { type BackupErrorCode, isBackupError } from '@backup/core';
+import { type BackupErrorCode, isBackupError } from './errors.js';
 
 /**
- * Process exit codes, one per error class (the table of docs/cli.md, shared with the `backup` CLI;
- * kept here because the cronjob does not depend on the CLI app). 143 = stopped by SIGTERM.
+ * Process exit codes of the apps (`backup`, `backup-cronjob`), one per error class, so scripts and
+ * CronJobs can tell failures apart. Documented in docs/cli.md. `USAGE` is a bad flag or argument,
+ * `SIGTERM` a run stopped by SIGTERM (pod eviction), `ABORTED` by SIGINT or at a prompt.
  */
 export const EXIT_CODES: Readonly<Record<BackupErrorCode | 'OK' | 'USAGE' | 'SIGTERM', number>> = {
   OK: 0,
@@ -24,7 +25,7 @@ export const EXIT_CODES: Readonly<Record<BackupErrorCode | 'OK' | 'USAGE' | 'SIG
   SIGTERM: 143,
 };
 
-/** The exit code of an error: its `BackupError` code's, else 1 (`INTERNAL`). */
+/** The exit code of an error: its `BackupError` code's (see {@link EXIT_CODES}), else 1 (`INTERNAL`). */
 export function exitCodeOf(error: unknown): number {
   return isBackupError(error) ? (EXIT_CODES[error.code] ?? 1) : EXIT_CODES.INTERNAL;
 }
