@@ -1,0 +1,3 @@
+import { backupTsup } from '../../tooling/tsup.preset.ts';
+
+export default backupTsup({ entry: ['src/index.ts'] });
