@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// A 1 MiB young generation makes V8 scavenge often enough to free the pipeline's spent Buffers
+// promptly: peak RSS of a backup drops by ~40 MiB (measured; see docs/performance.md).
 import { main } from './main.js';
 
 const code = await main();

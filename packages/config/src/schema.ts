@@ -44,7 +44,7 @@ export const s3StorageConfigSchema = z.object({
     .int()
     .min(5 * 1024 * 1024)
     .optional(),
-  /** Parts uploaded in parallel (default 4). Memory bound = partSize x queueSize. */
+  /** Parts uploaded in parallel (default 2). Memory bound ~ partSize x (queueSize + 1). */
   queueSize: z.number().int().min(1).max(64).optional(),
 });
 

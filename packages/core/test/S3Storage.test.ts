@@ -82,7 +82,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** Upload ids and keys that ListMultipartUploads reports (implemented by the test harness). */
 async function listedUploads(server: S3rverInstance, storage: S3Storage): Promise<string[]> {
-  const { Uploads = [] } = await storage.client.send(
+  const { Uploads = [] } = await (await storage.getClient()).send(
     new ListMultipartUploadsCommand({ Bucket: server.bucket }),
   );
   return Uploads.map((upload) => `${upload.Key} ${upload.UploadId}`);
@@ -92,10 +92,10 @@ async function listedUploads(server: S3rverInstance, storage: S3Storage): Promis
  * Records the multipart uploads the server created and the AbortMultipartUpload requests it
  * accepted (an abort answered with an error, e.g. 404 NoSuchUpload, is not recorded).
  */
-function recordMultipart(storage: S3Storage): { created: string[]; aborted: string[] } {
+async function recordMultipart(storage: S3Storage): Promise<{ created: string[]; aborted: string[] }> {
   const created: string[] = [];
   const aborted: string[] = [];
-  storage.client.middlewareStack.add(
+  (await storage.getClient()).middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
       if (context.commandName === 'CreateMultipartUploadCommand') {
@@ -331,7 +331,7 @@ describe('S3Storage on s3rver', () => {
   it('sends no flexible-checksum headers and no aws-chunked bodies (WHEN_REQUIRED)', async () => {
     const storage = make();
     const requests: { command: string; headers: Record<string, string> }[] = [];
-    storage.client.middlewareStack.add(
+    (await storage.getClient()).middlewareStack.add(
       (next, context) => async (args) => {
         const { headers } = args.request as { headers: Record<string, string> };
         requests.push({
@@ -398,7 +398,7 @@ describe('S3Storage on s3rver', () => {
     storages.push(storage);
     await storage.put('region/x', 'ok');
     expect((await buffer(await storage.get('region/x'))).toString()).toBe('ok');
-    expect(typeof (await storage.client.config.region())).toBe('string');
+    expect(typeof (await (await storage.getClient()).config.region())).toBe('string');
   });
 
   it('maps an unsatisfiable range to CONFIG_INVALID and a missing key to NOT_FOUND', async () => {
@@ -530,12 +530,12 @@ describe('S3Storage on s3rver', () => {
 describe('S3Storage multipart clean-up (s3rver + AbortMultipartUpload)', () => {
   let server: S3rverInstance;
   let storage: S3Storage;
-  let multipart: ReturnType<typeof recordMultipart>;
+  let multipart: Awaited<ReturnType<typeof recordMultipart>>;
 
   beforeAll(async () => {
     server = await startS3rver();
     storage = new S3Storage(optionsFor(server));
-    multipart = recordMultipart(storage);
+    multipart = await recordMultipart(storage);
   });
   afterAll(async () => {
     storage?.destroy();

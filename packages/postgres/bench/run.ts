@@ -64,9 +64,13 @@ function runChild(
   config: ChildConfig,
 ): Promise<{ ms: number; maxRssBytes: number; plaintextBytes: number; storedBytes: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'backupChild.ts'), JSON.stringify(config)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=1', join(here, 'backupChild.ts'), JSON.stringify(config)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => {

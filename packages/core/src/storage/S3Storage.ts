@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import { addAbortSignal, finished, Readable, Transform } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
+import type {
   DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  PutObjectCommand,
+  DeleteObjectsCommandOutput,
+  ListObjectsV2CommandOutput,
   S3Client,
-  type S3ClientConfig,
+  S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { BackupError } from '../errors.js';
 import { assertSafeKey, joinKey } from './keys.js';
 import type {
@@ -110,8 +104,10 @@ export interface S3StorageOptions {
    */
   partSize?: number;
   /**
-   * Parts uploaded concurrently. Default 4, at least 1. Memory of one `put` is bounded by about
-   * `partSize x (queueSize + 1)` bytes (the parts in flight plus the one being filled).
+   * Parts uploaded concurrently. Default 2, at least 1. Memory of one `put` is bounded by about
+   * `partSize x (queueSize + 1)` bytes (the parts in flight plus the one being filled): 48 MiB at
+   * the defaults, which keeps a whole backup run under the 150 MiB RSS target
+   * (shared/notes/performance.md); raise it for high-latency links such as AWS across regions.
    */
   queueSize?: number;
   /**
@@ -178,6 +174,25 @@ function sanitizeEndpoint(endpoint: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+type LibStorage = typeof import('@aws-sdk/lib-storage');
+let sdkModule: Promise<S3Sdk> | undefined;
+let libStorageModule: Promise<LibStorage> | undefined;
+
+/**
+ * The AWS SDK is loaded on first use, not when `@backup/core` is imported: it costs ~30 MiB of RSS
+ * that a backup to a local directory (or a process that never touches S3) should not pay.
+ */
+function loadSdk(): Promise<S3Sdk> {
+  sdkModule ??= import('@aws-sdk/client-s3');
+  return sdkModule;
+}
+
+function loadLibStorage(): Promise<LibStorage> {
+  libStorageModule ??= import('@aws-sdk/lib-storage');
+  return libStorageModule;
+}
+
 let chainRegion: Promise<string> | undefined;
 
 /**
@@ -187,6 +202,7 @@ let chainRegion: Promise<string> | undefined;
  */
 function regionFromChain(): Promise<string> {
   chainRegion ??= (async () => {
+    const { S3Client } = await loadSdk();
     const probe = new S3Client({});
     try {
       return await probe.config.region();
@@ -286,7 +302,10 @@ export class S3Storage implements StorageBackend {
   /** Parts in flight per `put`. */
   readonly queueSize: number;
   /** The S3 client (created, or injected through `options.client`). */
-  readonly client: S3Client;
+  private clientPromise: Promise<S3Client> | undefined;
+  private createdClient: S3Client | undefined;
+  private readonly clientConfig: S3ClientConfig | undefined;
+  private readonly injectedClient: S3Client | undefined;
 
   private readonly ownsClient: boolean;
   private readonly endpointLabel: string;
@@ -320,7 +339,7 @@ export class S3Storage implements StorageBackend {
         `must be a whole number of bytes from ${MIN_PART_SIZE} (5 MiB) to ${MAX_PART_SIZE} (5 GiB), got ${options.partSize}`,
       );
     }
-    this.queueSize = options.queueSize ?? 4;
+    this.queueSize = options.queueSize ?? 2;
     if (!Number.isInteger(this.queueSize) || this.queueSize < 1) {
       throw configError('queueSize', `must be a whole number >= 1, got ${options.queueSize}`);
     }
@@ -341,7 +360,8 @@ export class S3Storage implements StorageBackend {
           `cannot be combined with an injected client: configure ${clash.join(', ')} on that S3Client`,
         );
       }
-      this.client = options.client;
+      this.injectedClient = options.client;
+      this.clientConfig = undefined;
       this.ownsClient = false;
       this.endpointLabel = 'the endpoint of the injected S3 client';
     } else {
@@ -358,7 +378,8 @@ export class S3Storage implements StorageBackend {
         options.endpoint !== undefined
           ? sanitizeEndpoint(options.endpoint)
           : `the AWS S3 endpoint of region ${options.region ?? '(from the AWS chain)'}`;
-      this.client = new S3Client(config);
+      this.clientConfig = config;
+      this.injectedClient = undefined;
       this.ownsClient = true;
     }
     this.description = prefix ? `s3://${this.bucket}/${prefix}` : `s3://${this.bucket}`;
@@ -366,7 +387,20 @@ export class S3Storage implements StorageBackend {
 
   /** Releases the sockets of the client this backend created. An injected client is left alone. */
   destroy(): void {
-    if (this.ownsClient) this.client.destroy();
+    if (this.ownsClient) this.createdClient?.destroy();
+  }
+
+  /**
+   * The S3 client: the injected one, or one created on first use (loading the AWS SDK then).
+   * Tests use it to add middleware or send extra commands.
+   */
+  async getClient(): Promise<S3Client> {
+    if (this.injectedClient) return this.injectedClient;
+    this.clientPromise ??= loadSdk().then(({ S3Client }) => {
+      this.createdClient = new S3Client(this.clientConfig ?? {});
+      return this.createdClient;
+    });
+    return this.clientPromise;
   }
 
   private objectKey(key: string): string {
@@ -484,8 +518,9 @@ export class S3Storage implements StorageBackend {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
+    const [{ Upload }, client] = await Promise.all([loadLibStorage(), this.getClient()]);
     const upload = new Upload({
-      client: this.client,
+      client,
       params: {
         Bucket: this.bucket,
         Key: objectKey,
@@ -526,8 +561,12 @@ export class S3Storage implements StorageBackend {
     uploadId: string,
   ): Promise<{ uploadId: string; error: unknown } | undefined> {
     try {
-      await this.client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId }),
+      await (await this.getClient()).send(
+        new (await loadSdk()).AbortMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          UploadId: uploadId,
+        }),
       );
       return undefined;
     } catch (error) {
@@ -613,8 +652,8 @@ export class S3Storage implements StorageBackend {
       rangeHeader = `bytes=${start}-${end ?? ''}`;
     }
     try {
-      const response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: rangeHeader }),
+      const response = await (await this.getClient()).send(
+        new (await loadSdk()).GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: rangeHeader }),
         signal ? { abortSignal: signal } : {},
       );
       const body = response.Body;
@@ -653,7 +692,9 @@ export class S3Storage implements StorageBackend {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const objectKey = this.objectKey(key);
     try {
-      const response = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const response = await (await this.getClient()).send(
+        new (await loadSdk()).HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }),
+      );
       return { key, size: response.ContentLength ?? 0, lastModified: response.LastModified ?? new Date(0) };
     } catch (error) {
       const { name } = errorShape(error);
@@ -669,7 +710,7 @@ export class S3Storage implements StorageBackend {
   private async checkBucket(original: unknown, key: string): Promise<void> {
     if (this.bucketChecked) return;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await (await this.getClient()).send(new (await loadSdk()).HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       const status = httpStatus(error);
       if (status === 404 || errorShape(error).name === 'NoSuchBucket') {
@@ -699,8 +740,8 @@ export class S3Storage implements StorageBackend {
     do {
       let page: ListObjectsV2CommandOutput;
       try {
-        page = await this.client.send(
-          new ListObjectsV2Command({
+        page = await (await this.getClient()).send(
+          new (await loadSdk()).ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.root + prefix,
             ContinuationToken: continuationToken,
@@ -731,9 +772,9 @@ export class S3Storage implements StorageBackend {
       const batch = objectKeys.slice(i, i + DELETE_BATCH);
       let errors: { Key?: string; Code?: string; Message?: string }[];
       try {
-        const response = await this.client.send(
+        const response: DeleteObjectsCommandOutput = await (await this.getClient()).send(
           withContentMd5(
-            new DeleteObjectsCommand({
+            new (await loadSdk()).DeleteObjectsCommand({
               Bucket: this.bucket,
               Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
             }),
@@ -774,8 +815,8 @@ export class S3Storage implements StorageBackend {
   async createExclusive(key: string, body: Uint8Array | string): Promise<boolean> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(
-        new PutObjectCommand({
+      await (await this.getClient()).send(
+        new (await loadSdk()).PutObjectCommand({
           Bucket: this.bucket,
           Key: objectKey,
           Body: typeof body === 'string' ? Buffer.from(body) : body,
