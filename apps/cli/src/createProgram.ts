@@ -1,6 +1,7 @@
 import type { Logger } from '@backup/core';
 import { Command, Option } from 'commander';
 import { createCliContext, type GlobalOptions } from './CliContext.js';
+import { drillCommand } from './commands/drillCommand.js';
 import { listCommand } from './commands/listCommand.js';
 import { pruneCommand } from './commands/pruneCommand.js';
 import { restoreCommand } from './commands/restoreCommand.js';
@@ -82,19 +83,55 @@ export function createProgram(io: ProgramIo): Command {
 
   program
     .command('restore')
-    .description('restore databases from a set into a server')
-    .argument('<set>', 'set id or "latest"')
-    .requiredOption('-j, --job <name>', 'job name')
+    .description(
+      'restore databases from a set: plan, safety backup before overwriting, verified restore, checks',
+    )
+    .argument('[set]', 'set id or "latest" (or use --as-of)')
+    .requiredOption('-j, --job <name>', 'job name (or <job>-pre-restore to restore a safety backup)')
+    .option(
+      '--as-of <time>',
+      'the newest complete set started at or before this time (ISO 8601, UTC default)',
+    )
     .option('-d, --database <name>', 'database to restore (repeatable; default all)', collect)
     .option('-t, --target <url>', "target server URL (default: the job's url)")
     .option('--into <name>', 'restore the one chosen database under this new name')
-    .option('--force', 'restore over a non-empty database (pg_restore --clean --if-exists)')
+    .option(
+      '--force',
+      'restore over a non-empty database (pg_restore --clean --if-exists), after a safety backup',
+    )
     .option('--globals', 'also restore roles and tablespaces (pg_dumpall --globals-only)')
+    .option('--no-owner', 'objects belong to the restoring user (pg_restore --no-owner)')
+    .option('--no-safety-backup', 'do not back up overwritten databases into <job>-pre-restore first')
+    .option(
+      '--verify-first',
+      'download and check every artifact before touching the target (default with --force)',
+    )
+    .option('--no-verify-first', 'stream without a verify pass even when overwriting')
+    .option(
+      '--dry-run',
+      'print the plan (artifacts, checksums, target, overwrites, safety backup, estimate); change nothing',
+    )
     .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-    .option('--json', 'print the results as JSON')
-    .action(async (ref: string, opts: Parameters<typeof restoreCommand>[2]) => {
+    .option('--json', 'print the plan and results as JSON')
+    .action(async (ref: string | undefined, opts: Parameters<typeof restoreCommand>[2]) => {
       await restoreCommand({ ...(await context()), stdin: io.stdin }, ref, opts);
+    });
+
+  program
+    .command('drill')
+    .description(
+      "restore drill: restore the job's latest set into scratch databases on a drill server, check counts, " +
+        'store the report next to the set, push backup_restore_drill_* metrics, remove the scratch databases',
+    )
+    .requiredOption('-j, --job <name>', 'job to drill')
+    .option('--set <id>', 'set to drill (default: latest)')
+    .option('-t, --target <url>', 'drill server URL (default: BACKUP_DRILL_TARGET)')
+    .option('--prefix <prefix>', 'scratch database name prefix (default: BACKUP_DRILL_PREFIX, else drill_)')
+    .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
+    .option('--json', 'print the drill report as JSON')
+    .action(async (opts: Parameters<typeof drillCommand>[1]) => {
+      await drillCommand(await context(), opts);
     });
 
   program

@@ -16,6 +16,8 @@ export interface CronjobArgs {
   concurrency: number;
   /** `--dry-run-prune`: plan the prune, delete nothing. */
   dryRunPrune: boolean;
+  /** `--drill`: run restore drills of the jobs instead of backups (`runDrills`). */
+  drill: boolean;
 }
 
 /** Parsing outcome: the arguments, or an exit code after `--help`/`--version` (printed already). */
@@ -45,6 +47,7 @@ export function parseArgs(
     )
     .addOption(new Option('--concurrency <n>', 'jobs run at the same time').default('1'))
     .option('--dry-run-prune', 'plan the prune and report it, delete nothing')
+    .option('--drill', 'run restore drills of the jobs (BACKUP_DRILL_TARGET) instead of backups')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -68,6 +71,7 @@ export function parseArgs(
     job?: string[];
     concurrency: string;
     dryRunPrune?: boolean;
+    drill?: boolean;
   }>();
   const concurrency = Number(opts.concurrency);
   if (!/^\d+$/.test(opts.concurrency.trim()) || !Number.isSafeInteger(concurrency) || concurrency < 1) {
@@ -81,5 +85,13 @@ export function parseArgs(
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
   const jobs = [...new Set(opts.job && opts.job.length > 0 ? opts.job : fromEnv)];
-  return { args: { config: opts.config, jobs, concurrency, dryRunPrune: opts.dryRunPrune === true } };
+  return {
+    args: {
+      config: opts.config,
+      jobs,
+      concurrency,
+      dryRunPrune: opts.dryRunPrune === true,
+      drill: opts.drill === true,
+    },
+  };
 }

@@ -6,3 +6,5 @@ export type { MainOptions } from './main.js';
 export { main } from './main.js';
 export type { CronjobResult, JobSummary, RunCronjobOptions, TextOutput } from './runCronjob.js';
 export { CronjobInterrupt, formatSummary, runCronjob } from './runCronjob.js';
+export type { DrillSummary, DrillsResult, RunDrillsOptions } from './runDrills.js';
+export { formatDrillSummary, runDrills } from './runDrills.js';

@@ -25,6 +25,7 @@ import { createLogger } from '@backup/logger';
 import { type BackupMetrics, createBackupMetrics, pushMetrics, writeTextfile } from '@backup/metrics';
 import pLimit from 'p-limit';
 import { type CronjobArgs, parseArgs } from './args.js';
+import { runDrills } from './runDrills.js';
 
 /** Something to write text to (`process.stdout`, a test buffer). */
 export interface TextOutput {
@@ -166,6 +167,22 @@ export async function runCronjob(options: RunCronjobOptions = {}): Promise<Cronj
   const pushgateway = nonEmpty(env['BACKUP_PUSHGATEWAY_URL']) ?? config.metrics?.pushgateway;
   const textfile = config.metrics?.textfile;
   const metricsTimeoutMs = options.metricsTimeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS;
+  if (args.drill) {
+    const drills = {
+      config,
+      jobs,
+      storage,
+      env,
+      logger,
+      clock,
+      signal,
+      stdout,
+      stderr,
+      pushgateway,
+      metricsTimeoutMs,
+    };
+    return { exitCode: (await runDrills(drills)).exitCode, jobs: [] };
+  }
   const catalog = new Catalog(storage);
   const metrics = createBackupMetrics({ clock, logger });
   metrics.start();

@@ -27,6 +27,7 @@ import { restoreDatabase } from './restoreDatabase.js';
 import { restoreGlobals } from './restoreGlobals.js';
 import { selectDatabases } from './selectDatabases.js';
 import { serverLabel } from './serverLabel.js';
+import { openTableStatsSession } from './tableStats.js';
 import { readToolVersion, type ToolVersion } from './toolVersion.js';
 import { verifyDump } from './verifyDump.js';
 import { verifyGlobals } from './verifyGlobals.js';
@@ -104,8 +105,10 @@ export interface PostgresRestoreOptions {
  * - `discover`: unit `globals` (kind `globals`, when enabled) then one unit per database (kind
  *   `database`, metadata `sizeBytes`, `encoding`, `collate`, `ctype`, `localeProvider`, `locale`,
  *   `owner`).
- * - `backup`: `pg_dump --format=custom --compress=0 --no-password --dbname=<db>`; unit facts
- *   `tables`, `largeObjects`, `pgDumpVersion`.
+ * - `backup`: `pg_dump --format=custom --compress=0 --no-password --snapshot=<id> --dbname=<db>`;
+ *   unit facts `tables`, `largeObjects`, `pgDumpVersion`, and `tableStats` (per table
+ *   `{ table, rows, bytes }`: exact `count(*)` taken in the snapshot pg_dump shares, so
+ *   `tableStatsExact: true`; see `tableStats.ts`) for the restore checks.
  * - `verify`: `pg_restore --list` of a dump; UTF-8 and header check of `globals.sql`.
  * - `restore`: see `restoreDatabase` / `restoreGlobals` and {@link PostgresRestoreOptions}.
  *
@@ -268,13 +271,23 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
         checkPgDumpVersion(pgDump, await serverVersionNum(client), binLabel);
         return inspectDatabase(client);
       });
-      const args = ['--format=custom', '--compress=0', '--no-password', `--dbname=${dbnameArg(unit.name)}`];
+      // Row counts for the restore checks, taken in the very snapshot pg_dump dumps (tableStats.ts).
+      const stats = await openTableStatsSession(env, unit.name);
+      const snapshot = stats.snapshot === undefined ? [] : [`--snapshot=${stats.snapshot}`];
+      const args = [
+        '--format=custom',
+        '--compress=0',
+        '--no-password',
+        ...snapshot,
+        `--dbname=${dbnameArg(unit.name)}`,
+      ];
       ctx.logger.debug({ command: tool('pg_dump'), args }, `dumping database ${unit.name}`);
       const source = spawnSource(tool('pg_dump'), args, {
         env,
         signal: ctx.signal,
         label: `pg_dump of database "${unit.name}"`,
       });
+      const counted = stats.collect(ctx.logger);
       await write(sink, {
         name: dumpArtifactName(unit.name),
         unit: unit.name,
@@ -286,8 +299,18 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
           pgDumpVersion: pgDump.version,
           pgDumpMajor: pgDump.major,
         },
+      }).catch(async (error: unknown) => {
+        await stats.close();
+        throw error;
       });
-      return { tables: contents.tables, largeObjects: contents.largeObjects, pgDumpVersion: pgDump.version };
+      const tableStats = await counted;
+      await stats.close();
+      return {
+        tables: contents.tables,
+        largeObjects: contents.largeObjects,
+        pgDumpVersion: pgDump.version,
+        ...(tableStats === undefined ? {} : { tableStats, tableStatsExact: stats.snapshot !== undefined }),
+      };
     },
 
     async verify(artifact: ArtifactRecord, plaintext: Readable, ctx: EngineContext): Promise<void> {

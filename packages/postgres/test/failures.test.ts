@@ -304,6 +304,7 @@ describe('failures of a server during a large dump', () => {
       '--format=custom',
       '--compress=0',
       '--no-password',
+      expect.stringMatching(/^--snapshot=[0-9A-F]+-[0-9A-F]+-\d+$/),
       '--dbname=big',
     ]);
     expect(JSON.stringify(argv)).not.toContain(server.password);

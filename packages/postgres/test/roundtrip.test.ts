@@ -163,6 +163,7 @@ describe('full backup of a cluster restored into a second PostgreSQL', () => {
       '--format=custom',
       '--compress=0',
       '--no-password',
+      expect.stringMatching(/^--snapshot=[0-9A-F]+-[0-9A-F]+-\d+$/),
       '--dbname=langgraph',
     ]);
     expect(JSON.stringify([...backupLogger.entries, ...restoreLogger.entries])).not.toContain(PASSWORD);

@@ -1,10 +1,18 @@
-import { createDecryptor, createEngine } from '@backup/config';
-import { BackupError, restoreBackup } from '@backup/core';
+import { BackupError } from '@backup/core';
+import {
+  chooseSet,
+  chooseUnits,
+  confirmationMessage,
+  formatRestorePlan,
+  formatRestoreReport,
+  ProgressLine,
+  parseAsOf,
+  runRestore,
+  type RestoreFlags as TargetFlags,
+} from '@backup/restore';
 import type { CliContext } from '../CliContext.js';
 import { confirm } from '../output/confirm.js';
-import { formatBytes } from '../output/formatBytes.js';
-import { Progress } from '../output/Progress.js';
-import { redactUrl } from '../output/redactUrl.js';
+import { wireRestoreJob } from './wireRestoreJob.js';
 
 /** Flags of `backup restore`. */
 export interface RestoreFlags {
@@ -15,77 +23,92 @@ export interface RestoreFlags {
   target?: string;
   /** New database name (only with exactly one database). */
   into?: string;
-  /** Allow restoring over a non-empty database (`pg_restore --clean --if-exists`). */
+  /** Allow restoring over a non-empty database (`pg_restore --clean --if-exists`), after a safety backup. */
   force?: boolean;
   /** Also restore roles and tablespaces (the `globals` unit). */
   globals?: boolean;
+  /** `--no-owner` sets it to false (`pg_restore --no-owner`). */
+  owner?: boolean;
   /** age identity file (or the key itself); default `BACKUP_AGE_IDENTITY`. */
   identity?: string;
+  /** The newest complete set started at or before this time, instead of `<set>`. */
+  asOf?: string;
+  /** Print the plan, change nothing. */
+  dryRun?: boolean;
+  /** `--no-safety-backup` sets it to false. */
+  safetyBackup?: boolean;
+  /** `--verify-first` / `--no-verify-first`; undefined: on when overwriting. */
+  verifyFirst?: boolean;
   /** Skip the confirmation prompt (required when not on a TTY). */
   yes?: boolean;
   json?: boolean;
 }
 
 /**
- * `backup restore <set-id|latest> --job NAME [--database NAME]... [--target URL] [--into NAME]
- * [--force] [--globals] [--yes]`: shows the plan, asks for confirmation, then restores each unit
- * streaming from storage with checksum verification. Refuses a non-empty target database unless
- * `--force` (`TARGET_NOT_EMPTY`, exit 6).
+ * `backup restore [<set-id>|latest] --job NAME [--as-of TIME] [--database NAME]... [--target URL]
+ * [--into NAME] [--force] [--globals] [--no-owner] [--no-safety-backup] [--dry-run] [--yes] [--json]`:
+ * the restore flow of `@backup/restore` (the one `backup-restore` runs), non-interactive except the
+ * confirmation: plan (printed; the result with `--dry-run`), refusal of non-empty targets without
+ * `--force` (`TARGET_NOT_EMPTY`, exit 6), confirmation (`--yes` off a terminal), verify first and a
+ * safety backup into `<job>-pre-restore` before overwriting, streamed restore with checksums,
+ * post-restore checks against the counts recorded at backup time (`VERIFY_FAILED`, exit 4, when they
+ * differ), report.
  */
 export async function restoreCommand(
   ctx: CliContext & { stdin: NodeJS.ReadStream },
-  ref: string,
+  ref: string | undefined,
   flags: RestoreFlags,
 ): Promise<void> {
-  const job = ctx.job(flags.job);
-  const manifest = await ctx.catalog.resolve(job.name, ref);
-  const databases = manifest.units.filter((u) => u.kind === 'database').map((u) => u.name);
-  const chosen = flags.database && flags.database.length > 0 ? flags.database : databases;
-  const units = [...(flags.globals ? ['globals'] : []), ...chosen];
-  if (flags.into !== undefined && chosen.length !== 1) {
-    throw new BackupError(
-      'CONFIG_INVALID',
-      `--into needs exactly one --database (the set has: ${databases.join(', ')})`,
-    );
-  }
-  const target = flags.target ?? job.url;
-  const bytes = manifest.artifacts
-    .filter((a) => units.includes(a.unit))
-    .reduce((n, a) => n + a.storedBytes, 0);
-  const plan = [
-    `Restore ${manifest.job}/${manifest.id} (${manifest.engine.name} ${manifest.engine.version ?? ''}, ${formatBytes(bytes)})`,
-    ...units.map((u) => `  ${u}${u !== 'globals' && flags.into ? ` -> ${flags.into}` : ''}`),
-    `  target: ${target ? redactUrl(target) : 'the libpq environment (PGHOST...)'}`,
-    `  mode: ${flags.force ? 'OVERWRITE existing objects (--clean --if-exists)' : 'refuse non-empty databases'}`,
-  ].join('\n');
-  ctx.stderr.write(`${plan}\n`);
-  if (!flags.yes && !(await confirm('Proceed?', { stdin: ctx.stdin, stderr: ctx.stderr }))) {
-    throw new BackupError('ABORTED', 'Restore cancelled at the confirmation prompt');
-  }
-  const progress = new Progress(ctx.stderr);
-  const results = await restoreBackup({
-    catalog: ctx.catalog,
+  const { job, repository } = await wireRestoreJob(ctx, flags.job, flags.identity);
+  const manifest = await chooseSet({ catalog: ctx.catalog, job: flags.job, set: ref, asOf: flags.asOf });
+  const targetFlags: TargetFlags = {
+    target: flags.target,
+    into: flags.into,
+    force: flags.force === true,
+    globals: flags.globals === true,
+    noOwner: flags.owner === false,
+  };
+  const units = await chooseUnits({
     manifest,
-    engine: createEngine(job, ctx.env),
-    units,
-    options: {
-      ...(flags.target === undefined ? {} : { targetUrl: flags.target }),
-      ...(flags.into === undefined ? {} : { into: flags.into }),
-      force: flags.force === true,
-      globals: flags.globals === true,
+    units: flags.database,
+    defaults: job.adapter.defaultUnits(manifest, targetFlags),
+  });
+  const dryRun = flags.dryRun === true;
+  const progress = new ProgressLine(ctx.stderr);
+  const outcome = await runRestore({
+    job,
+    repository,
+    request: {
+      manifest,
+      units,
+      flags: targetFlags,
+      safetyBackup: flags.safetyBackup !== false,
+      verifyFirst: flags.verifyFirst,
+      asOf: flags.asOf === undefined ? undefined : parseAsOf(flags.asOf),
     },
-    decryptor: await createDecryptor({
-      identityFile: flags.identity,
-      env: ctx.env,
-      encryption: ctx.config.encryption,
-    }),
+    dryRun,
     logger: ctx.logger,
     signal: ctx.signal,
-    onProgress: (name, n) => progress.update(name, n),
+    onPlan: (plan) => {
+      if (dryRun && flags.json) return;
+      (dryRun ? ctx.stdout : ctx.stderr).write(`${formatRestorePlan(plan, { dryRun })}\n`);
+    },
+    confirm: async (plan) =>
+      flags.yes === true || confirm(confirmationMessage(plan), { stdin: ctx.stdin, stderr: ctx.stderr }),
+    onProgress: (event) => progress.update(event),
   }).finally(() => progress.done());
+
+  const { report } = outcome;
   if (flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ job: manifest.job, setId: manifest.id, results }, null, 2)}\n`);
-    return;
+    const results = report?.units.map((u) => ({ unit: u.unit, target: u.target, metadata: u.metadata }));
+    ctx.stdout.write(
+      `${JSON.stringify({ job: manifest.job, setId: manifest.id, results, ...outcome }, null, 2)}\n`,
+    );
+  } else if (report) {
+    ctx.stdout.write(`${formatRestoreReport(report)}\n`);
   }
-  for (const r of results) ctx.stdout.write(`restored  ${r.unit} -> ${r.target}\n`);
+  if (report && !report.ok) {
+    const failed = report.units.filter((u) => !u.check.ok).map((u) => `${u.unit}: ${u.check.summary}`);
+    throw new BackupError('VERIFY_FAILED', `Post-restore checks failed: ${failed.join('; ')}`);
+  }
 }
