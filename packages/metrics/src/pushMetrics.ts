@@ -20,6 +20,12 @@ export interface PushMetricsOptions {
   method?: 'PUT' | 'POST' | undefined;
   /** Request timeout in milliseconds; default 10 000. */
   timeoutMs?: number | undefined;
+  /**
+   * Extra grouping-key labels after `job` (e.g. `{ drill: 'restore' }` ->
+   * `/metrics/job/<job>/drill/restore`): a separate group that a `PUT` of the job's own group never
+   * replaces. Default none.
+   */
+  grouping?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Result of {@link pushMetrics}. */
@@ -69,7 +75,7 @@ export async function pushMetrics(options: PushMetricsOptions): Promise<PushMetr
   if (typeof options.job !== 'string' || options.job === '') {
     throw new BackupError('CONFIG_INVALID', 'Pushgateway push needs a non-empty job name');
   }
-  const { target, authorization } = groupUrl(options.url, options.job);
+  const { target, authorization } = groupUrl(options.url, options.job, options.grouping ?? {});
   const details = { url: target, job: options.job, method };
   const { text, samples } = await renderMetrics({ registry: options.registry, job: options.job });
   if (samples === 0 && method === 'PUT') {
@@ -113,8 +119,15 @@ export async function pushMetrics(options: PushMetricsOptions): Promise<PushMetr
   return { url: target, method, samples };
 }
 
-/** Group URL (`<base>/metrics/job/<job>`, credentials removed) and the basic-auth header, if any. */
-function groupUrl(url: string, job: string): { target: string; authorization?: string } {
+/**
+ * Group URL (`<base>/metrics/job/<job>[/<label>/<value>...]`, credentials removed) and the
+ * basic-auth header, if any.
+ */
+function groupUrl(
+  url: string,
+  job: string,
+  grouping: Readonly<Record<string, string>>,
+): { target: string; authorization?: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -138,11 +151,15 @@ function groupUrl(url: string, job: string): { target: string; authorization?: s
       ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
       : undefined;
   const prefix = parsed.pathname.replace(/\/+$/, '');
-  // A job name with `/` cannot travel URI-encoded; the Pushgateway's `@base64` form handles any value.
-  const segment = job.includes('/')
-    ? `job@base64/${Buffer.from(job).toString('base64url')}`
-    : `job/${encodeURIComponent(job)}`;
-  const target = `${parsed.origin}${prefix}/metrics/${segment}`;
+  // A value with `/` cannot travel URI-encoded; the Pushgateway's `@base64` form handles any value.
+  const segment = (name: string, value: string) =>
+    value.includes('/')
+      ? `${name}@base64/${Buffer.from(value).toString('base64url')}`
+      : `${name}/${encodeURIComponent(value)}`;
+  const labels = Object.entries(grouping)
+    .map(([name, value]) => `/${segment(name, value)}`)
+    .join('');
+  const target = `${parsed.origin}${prefix}/metrics/${segment('job', job)}${labels}`;
   return authorization ? { target, authorization } : { target };
 }
 
