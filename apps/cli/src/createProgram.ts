@@ -3,11 +3,15 @@ import { Command, Option } from 'commander';
 import { createCliContext, type GlobalOptions } from './CliContext.js';
 import { drillCommand } from './commands/drillCommand.js';
 import { listCommand } from './commands/listCommand.js';
+import { pitrRestoreCommand } from './commands/pitrRestoreCommand.js';
 import { pruneCommand } from './commands/pruneCommand.js';
 import { restoreCommand } from './commands/restoreCommand.js';
 import { runCommand } from './commands/runCommand.js';
 import { showCommand } from './commands/showCommand.js';
 import { verifyCommand } from './commands/verifyCommand.js';
+import { walFetchCommand } from './commands/walFetchCommand.js';
+import { walPushCommand } from './commands/walPushCommand.js';
+import { handleError } from './handleError.js';
 
 declare const __BACKUP_CLI_VERSION__: string | undefined;
 const VERSION = typeof __BACKUP_CLI_VERSION__ === 'string' ? __BACKUP_CLI_VERSION__ : '0.0.0-dev';
@@ -142,6 +146,78 @@ export function createProgram(io: ProgramIo): Command {
     .option('--json', 'print the results as JSON')
     .action(async (opts: { job?: string[]; dryRun?: boolean; json?: boolean }) => {
       await pruneCommand(await context(), opts);
+    });
+
+  // archive_command / restore_command: the server reads only the exit status, and one above 125 (or a
+  // signal) aborts a recovery (protocols.md 6.1), so these two exit here with codes of at most 125:
+  // 0 done, 1 missing (wal-fetch), the error's documented code otherwise (ABORTED: 1).
+  const exitForServer = (error: unknown): never => {
+    const code = handleError(error, io.logger, io.stderr);
+    process.exit(code > 125 ? 1 : code);
+  };
+
+  program
+    .command('wal-push')
+    .description("archive one WAL file: archive_command = 'backup wal-push %p' (exit 0 only once stored)")
+    .argument('<path>', 'the WAL file (%p, relative to the data directory)')
+    .option('-j, --job <name>', 'physical postgres job (default: the only one in the config)')
+    .action(async (path: string, opts: { job?: string }) => {
+      try {
+        await walPushCommand(await context(), path, opts);
+      } catch (error) {
+        exitForServer(error);
+      }
+    });
+
+  program
+    .command('wal-fetch')
+    .description(
+      "restore one archived WAL file: restore_command = 'backup wal-fetch %f %p' (exit 1 when missing)",
+    )
+    .argument('<file>', 'WAL file name (%f)')
+    .argument('<destination>', 'where to write it (%p)')
+    .option('-j, --job <name>', 'physical postgres job (default: the only one in the config)')
+    .option(
+      '-i, --identity <file>',
+      'age identity file for encrypted archives (default: BACKUP_AGE_IDENTITY)',
+    )
+    .action(async (file: string, destination: string, opts: { job?: string; identity?: string }) => {
+      let missing = false;
+      try {
+        missing = (await walFetchCommand(await context(), file, destination, opts)).status === 'missing';
+      } catch (error) {
+        exitForServer(error);
+      }
+      if (missing) {
+        io.stderr.write(`wal-fetch: ${file} is not in the archive\n`);
+        process.exit(1);
+      }
+    });
+
+  program
+    .command('pitr-restore')
+    .description('point-in-time recovery of a physical job into an empty data directory')
+    .requiredOption('-D, --data-dir <dir>', 'empty or missing directory for the restored cluster')
+    .option('-j, --job <name>', 'physical postgres job (default: the only one in the config)')
+    .option('--target-time <timestamp>', 'recover up to this time (with a zone: "2026-01-21 14:30:00+00")')
+    .option('--target-lsn <lsn>', 'recover up to this WAL location (0/16B3748)')
+    .option('--target-xid <xid>', 'recover up to this transaction')
+    .option('--target-name <name>', 'recover up to this restore point (pg_create_restore_point)')
+    .option('--immediate', 'stop as soon as the base backup is consistent')
+    .option('--latest', 'replay all archived WAL')
+    .option('--base <set>', 'base backup set id (default: the newest that ended before the target)')
+    .option('--target-timeline <tli>', 'latest (default), current or a timeline number')
+    .option('--target-action <action>', 'promote (default), pause or shutdown at the target')
+    .option('--exclusive', 'stop just before the target (recovery_target_inclusive = off)')
+    .option('--no-archive', 'write archive_mode = off: the restored server archives nothing into the job')
+    .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
+    .option('--restore-command <cmd>', "restore_command to write instead of this CLI's wal-fetch")
+    .option('--start', 'start the server (as the directory owner) and wait for the recovery to end')
+    .option('--port <port>', 'with --start: port of the restored server')
+    .option('--socket-dir <dir>', 'with --start: Unix socket directory of the restored server')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: Parameters<typeof pitrRestoreCommand>[1]) => {
+      await pitrRestoreCommand(await context(), opts);
     });
 
   return program;

@@ -13,9 +13,25 @@ import { z } from 'zod';
  *   exclude: [scratch]    # default []
  *   globals: true         # pg_dumpall --globals-only as globals.sql; default true
  *   binDir: /usr/lib/postgresql/16/bin   # optional
+ *
+ * - name: postgresql-physical
+ *   engine: postgres
+ *   mode: physical        # pg_basebackup of the whole cluster + WAL archive (docs/pitr.md)
+ *   url: postgres://replicator:${PGPASSWORD}@postgresql.ai-platform:5432/postgres
+ *   checkpoint: fast      # or spread; default fast
  * ```
+ *
+ * `mode` absent means `logical`, so existing jobs parse unchanged. In `physical` mode `databases`,
+ * `exclude` and `globals` are ignored (the whole cluster is copied).
  */
 export const postgresJobOptionsSchema = z.object({
+  /**
+   * `logical` (default when absent): pg_dump per database. `physical`: `pg_basebackup` of the whole
+   * cluster, WAL archiving with `backup wal-push`, point-in-time recovery (`createPostgresPhysicalEngine`).
+   */
+  mode: z.enum(['logical', 'physical']).optional(),
+  /** Physical mode: `pg_basebackup --checkpoint`, `fast` (default) or `spread`. */
+  checkpoint: z.enum(['fast', 'spread']).optional(),
   /** `postgres://user:password@host:port/database?sslmode=...`; default: the PG* environment variables. */
   url: z
     .string()

@@ -59,17 +59,44 @@ function asPostgres(binary: string, args: string[]): [string, string[]] {
   return isRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
 }
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /** Superuser password; default `test-secret-pw`. With `dataDir`, the password the cluster already has. */
+  password?: string;
+  /**
+   * Extra server settings passed as `-c name=value` after the harness's own (so they win), e.g.
+   * `{ archive_mode: 'on', archive_command: '/usr/bin/node /repo/apps/cli/dist/bin.js wal-push %p --job pg',
+   * wal_level: 'replica' }`. Default none.
+   */
+  settings?: Readonly<Record<string, string | number | boolean>>;
+  /** Extra `initdb` arguments (e.g. `['--wal-segsize=1']`); ignored with `dataDir`. Default none. */
+  initdbArgs?: readonly string[];
+  /**
+   * Start on this EXISTING data directory instead of running initdb (e.g. one restored by a
+   * point-in-time recovery); it must belong to the `postgres` OS user when the harness runs as root.
+   * `stop()` then leaves the directory in place (the caller deletes it). Default: a fresh cluster.
+   */
+  dataDir?: string;
+  /**
+   * How long to wait for the server to accept connections, in ms; default 30 000 (a server
+   * replaying WAL only accepts them once consistent).
+   */
+  startTimeoutMs?: number;
+}
+
 /**
  * initdb + start a PostgreSQL cluster on a free port in a temp directory: `fsync=off` for speed,
  * TCP on 127.0.0.1 with scram-sha-256 for user `postgres` (so tests exercise real password auth),
- * a private Unix socket directory. Resolves when it accepts connections.
+ * a private Unix socket directory. Resolves when it accepts connections. With `options.dataDir`,
+ * starts an existing data directory instead (no initdb); `options.settings` adds `-c` settings
+ * (archive_mode, archive_command...), `options.initdbArgs` extra initdb arguments.
  */
-export async function startPostgres(options: { password?: string } = {}): Promise<PostgresServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   const major = Number(binDir.split('/').at(-2));
   const password = options.password ?? 'test-secret-pw';
   const base = await mkdtemp(join(tmpdir(), 'pg-harness-'));
-  const dataDir = join(base, 'data');
+  const dataDir = options.dataDir ?? join(base, 'data');
   const socketDir = join(base, 'sock');
   const pwfile = join(base, 'pwfile');
   await writeFile(pwfile, `${password}\n`);
@@ -80,22 +107,12 @@ export async function startPostgres(options: { password?: string } = {}): Promis
     for (const p of [base, socketDir, pwfile]) await chown(p, uid, gid);
   }
   await chmod(base, 0o755);
-  const [initCmd, initArgs] = asPostgres(join(binDir, 'initdb'), [
-    '-D',
-    dataDir,
-    '-U',
-    'postgres',
-    '--pwfile',
-    pwfile,
-    '-E',
-    'UTF8',
-    '--locale=C.UTF-8',
-    '--auth-local=trust',
-    '--auth-host=scram-sha-256',
-    '--no-sync',
-  ]);
-  execFileSync(initCmd, initArgs, { stdio: 'pipe' });
+  if (options.dataDir === undefined) initCluster(binDir, dataDir, pwfile, options.initdbArgs ?? []);
   const port = await freePort();
+  const extra = Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+    '-c',
+    `${name}=${String(value)}`,
+  ]);
   const [cmd, args] = asPostgres(join(binDir, 'postgres'), [
     '-D',
     dataDir,
@@ -113,6 +130,7 @@ export async function startPostgres(options: { password?: string } = {}): Promis
     'full_page_writes=off',
     '-c',
     'max_connections=50',
+    ...extra,
   ]);
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -122,7 +140,7 @@ export async function startPostgres(options: { password?: string } = {}): Promis
   const host = '127.0.0.1';
   const url = (database = 'postgres') =>
     `postgres://postgres:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(database)}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
     const client = new pg.Client({ connectionString: url() });
     try {
@@ -205,4 +223,24 @@ export async function startPostgres(options: { password?: string } = {}): Promis
       await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs initdb (as the `postgres` OS user when root) for {@link startPostgres}. */
+function initCluster(binDir: string, dataDir: string, pwfile: string, extraArgs: readonly string[]): void {
+  const [initCmd, initArgs] = asPostgres(join(binDir, 'initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--pwfile',
+    pwfile,
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--no-sync',
+    ...extraArgs,
+  ]);
+  execFileSync(initCmd, initArgs, { stdio: 'pipe' });
 }

@@ -1,4 +1,4 @@
-import { resolveRetention, selectJobs } from '@backup/config';
+import { createEngine, resolveRetention, selectJobs } from '@backup/config';
 import { acquireJobLock, executePrune, type PruneResult, planPrune } from '@backup/core';
 import type { CliContext } from '../CliContext.js';
 import { formatBytes } from '../output/formatBytes.js';
@@ -8,7 +8,9 @@ import { formatBytes } from '../output/formatBytes.js';
  * `forget` semantics; default 7 daily / 4 weekly / 12 monthly) and deletes the sets it removes,
  * manifest first, plus incomplete sets older than 24 h. Holds the job's lock while deleting
  * (`LOCKED`, exit 5, when a backup of the job is running). Never removes the newest complete set.
- * `--dry-run` prints the plan and deletes nothing.
+ * `--dry-run` prints the plan and deletes nothing. Engines with `pruneExtra` then prune what follows
+ * the kept sets (physical PostgreSQL: archived WAL older than the oldest kept base backup); its
+ * counts are added to the job's result.
  */
 export async function pruneCommand(
   ctx: CliContext,
@@ -27,6 +29,17 @@ export async function pruneCommand(
         policy: resolveRetention(ctx.config, job),
       });
       const result = await executePrune({ storage: ctx.storage, plan, dryRun: options.dryRun === true });
+      const engine = createEngine(job, ctx.env);
+      if (engine.pruneExtra) {
+        // Objects outside the sets that follow them, e.g. archived WAL of a physical PostgreSQL job.
+        const keep = await Promise.all(plan.keep.map((k) => ctx.catalog.readManifest(job.name, k.backup.id)));
+        const extra = await engine.pruneExtra(
+          { storage: ctx.storage, job: job.name, keep, dryRun: result.dryRun },
+          { signal: ctx.signal, logger: ctx.logger },
+        );
+        result.deletedObjects += extra.deletedObjects;
+        result.freedBytes += extra.freedBytes;
+      }
       plans.push(plan);
       results.push(result);
       ctx.logger.info({ ...result }, options.dryRun ? 'prune planned (dry run)' : 'prune done');

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.js';
-import type { ArtifactRecord, UnitRecord } from '../manifest/schema.js';
+import type { ArtifactRecord, Manifest, UnitRecord } from '../manifest/schema.js';
 import type { ArtifactSink } from '../set/BackupSetWriter.js';
+import type { StorageBackend } from '../storage/StorageBackend.js';
 
 /** A thing an engine backs up on its own: a database, a collection, an instance, a graph. */
 export interface BackupUnit {
@@ -79,4 +80,22 @@ export interface Engine<TRestoreOptions = Record<string, unknown>> {
   verify(artifact: ArtifactRecord, plaintext: Readable, ctx: EngineContext): Promise<void>;
   /** Restores one unit. Throws `TARGET_NOT_EMPTY` unless the options allow overwriting. */
   restore(input: RestoreInput<TRestoreOptions>, ctx: EngineContext): Promise<RestoreResult>;
+  /**
+   * Optional: deletes the job's objects that live outside backup sets and that the retention policy
+   * made unnecessary, e.g. archived PostgreSQL WAL older than the oldest kept base backup
+   * (`@backup/postgres` physical engine). Called by `runJobCycle` and `backup prune` after
+   * `executePrune`, only when the prune ran (never after a failed backup), with the job's lock held
+   * (except for a dry run).
+   *
+   * - `storage`: the repository; `job`: the job name (its objects are under `<job>/`).
+   * - `keep`: manifests of the complete sets the policy keeps (newest first, never empty).
+   * - `dryRun`: count what would be deleted, delete nothing.
+   *
+   * Resolves with the objects deleted (or that would be) and their stored bytes. Throws
+   * `STORAGE_UNREACHABLE` for storage errors; objects already deleted stay deleted.
+   */
+  pruneExtra?(
+    input: { storage: StorageBackend; job: string; keep: Manifest[]; dryRun: boolean },
+    ctx: EngineContext,
+  ): Promise<{ deletedObjects: number; freedBytes: number }>;
 }

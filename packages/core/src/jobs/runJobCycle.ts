@@ -77,7 +77,9 @@ export interface JobCycleResult {
  * 4. `verifyBackup` of the new set: deep (engine check of the plaintext) for unencrypted artifacts,
  *    checksum level (stored size + sha256) for encrypted ones, as no identity is given;
  * 5. only when backup and verify succeeded: `planPrune` + `executePrune` with `retention` (the newest
- *    complete set is never removed; incomplete sets older than 24 h are collected);
+ *    complete set is never removed; incomplete sets older than 24 h are collected), then the engine's
+ *    optional `pruneExtra` with the kept sets' manifests (e.g. archived WAL), its counts added to
+ *    `prune`;
  * 6. releases the lock, whatever happened (failure and abort included).
  *
  * Never throws for a job failure: the result carries it as a `BackupError` with `failedStep`.
@@ -223,6 +225,15 @@ export async function runJobCycle(options: RunJobCycleOptions): Promise<JobCycle
     try {
       const plan = await planPrune({ catalog, job, policy: options.retention, now: clock() });
       result.prune = await executePrune({ storage, plan, dryRun: options.dryRunPrune ?? false });
+      if (options.engine.pruneExtra) {
+        const keep = await Promise.all(plan.keep.map((k) => catalog.readManifest(job, k.backup.id)));
+        const extra = await options.engine.pruneExtra(
+          { storage, job, keep, dryRun: result.prune.dryRun },
+          { signal, logger },
+        );
+        result.prune.deletedObjects += extra.deletedObjects;
+        result.prune.freedBytes += extra.freedBytes;
+      }
     } catch (error) {
       if (isBackupError(error)) return stop('prune', error);
       throw error;
