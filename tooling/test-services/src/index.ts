@@ -5,5 +5,14 @@ export type { PostgresServer } from './postgres.js';
 export { findPostgresBinDir, startPostgres } from './postgres.js';
 export type { PushgatewayOptions, PushgatewayServer } from './pushgateway.js';
 export { findPushgatewayBinary, startPushgateway } from './pushgateway.js';
+export type {
+  RedisAclUser,
+  RedisCluster,
+  RedisCredentials,
+  RedisServer,
+  RedisTlsFiles,
+  StartRedisOptions,
+} from './redis.js';
+export { findRedisServerBinary, startRedis, startRedisCluster } from './redis.js';
 export type { S3rverInstance } from './s3rver.js';
 export { startS3rver } from './s3rver.js';

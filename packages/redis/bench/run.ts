@@ -1,0 +1,285 @@
+// Benchmark of the Redis engine against redis-cli, on generated data. Not a test: run with
+// `node bench/run.ts` in packages/redis after `pnpm build` (it imports @backup/redis from dist).
+//
+//   node bench/run.ts [--keys=<default 1000000>] [--runs=<default 3>]   (or BENCH_KEYS / BENCH_RUNS)
+//
+// Data: a mix of agent/session-like keys: 85% strings (~120-byte JSON), 10% hashes (4 fields),
+// 2.5% lists (8 items), 2.5% sorted sets (8 members), loaded with `redis-cli --pipe`. The server is
+// redis-server 7.0 from PATH with repl-diskless-sync-delay 0 (the default 5 s delay would add the
+// same 5 s to both sides and hide the difference). Reports min and median over the runs of:
+//   (a) redis-cli --rdb <file>                      baseline, diskless and disk-based sync
+//   (b) ours: RDB backup -> fs, no compression      the same work as (a): pull + write a file
+//   (c) ours: RDB backup -> fs, zstd-3 (default)    the production pipeline
+//   (d) ours: keys-mode export -> fs, zstd-3        keys/s
+//   (e) ours: keys-mode restore <- (d) into an empty server     keys/s
+//   (f) ours: RDB restore over the network <- (c) (parse + RESTORE)   keys/s
+// and ratios (b)/(a), (c)/(a) against the target <= 1.05x (shared/notes/performance.md), plus the
+// peak RSS of the backup processes.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildConfig } from './backupChild.ts';
+
+const core = (await import('@backup/core' as string)) as typeof import('@backup/core');
+const { createRedisEngine } = (await import('@backup/redis' as string)) as typeof import('../src/index.js');
+const services = (await import('@backup/test-services' as string)) as typeof import('@backup/test-services');
+
+const MIB = 1024 * 1024;
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v] as const;
+  }),
+);
+const keyCount = Math.floor(Number(args.get('keys') ?? process.env['BENCH_KEYS'] ?? 1_000_000));
+const runs = Math.max(1, Math.floor(Number(args.get('runs') ?? process.env['BENCH_RUNS'] ?? 3)));
+if (!(keyCount > 0)) throw new Error('--keys must be a positive number');
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Runs a command and resolves with its wall time in ms. */
+function timeCommand(
+  command: string,
+  argv: string[],
+  input?: (stdin: NodeJS.WritableStream) => Promise<void>,
+): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - started)
+        : reject(new Error(`${command} failed (${code}): ${stderr}`)),
+    );
+    if (input && child.stdin) input(child.stdin).catch(reject);
+  });
+}
+
+function runChild(config: ChildConfig): Promise<{
+  ms: number;
+  maxRssBytes: number;
+  plaintextBytes: number;
+  storedBytes: number;
+  records: number;
+}> {
+  return new Promise((resolve, reject) => {
+    // As the backup bins run (apps/cli/src/bin.ts): a 1 MiB young generation frees spent Buffers promptly.
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=1', join(here, 'backupChild.ts'), JSON.stringify(config)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err = (err + c.toString()).slice(-4000);
+    });
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`backup child failed (${code}): ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!));
+    });
+  });
+}
+
+/** RESP array of bulk strings. */
+function resp(parts: string[]): string {
+  let s = `*${parts.length}\r\n`;
+  for (const p of parts) s += `$${Buffer.byteLength(p)}\r\n${p}\r\n`;
+  return s;
+}
+
+/** Writes the generated data set as RESP commands (for redis-cli --pipe). */
+async function writeDataset(stdin: NodeJS.WritableStream): Promise<void> {
+  const write = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (stdin.write(text)) resolve();
+      else stdin.once('drain', () => resolve());
+    });
+  const noise = randomBytes(1 << 20).toString('base64');
+  let batch = '';
+  for (let i = 0; i < keyCount; i++) {
+    const r = i % 40;
+    const blob = noise.slice((i * 37) % (noise.length - 64), ((i * 37) % (noise.length - 64)) + 48);
+    if (r < 34) {
+      batch += resp([
+        'SET',
+        `session:${i}`,
+        `{"user":${i % 50_000},"thread":"t-${i % 977}","ts":${1_760_000_000 + i},"state":"${blob}"}`,
+        ...(i % 5 === 0 ? ['EX', String(86_400 + (i % 3600))] : []),
+      ]);
+    } else if (r < 38) {
+      batch += resp([
+        'HSET',
+        `memory:${i}`,
+        'role',
+        'assistant',
+        'tokens',
+        String(i % 4096),
+        'summary',
+        blob,
+        'score',
+        String(i % 100),
+      ]);
+    } else if (r === 38) {
+      batch += resp(['RPUSH', `queue:${i}`, ...Array.from({ length: 8 }, (_, k) => `job-${i}-${k}`)]);
+    } else {
+      batch += resp([
+        'ZADD',
+        `rank:${i}`,
+        ...Array.from({ length: 8 }, (_, k) => [String(k * 1.5), `m${k}`]).flat(),
+      ]);
+    }
+    if (batch.length > 1 << 20) {
+      await write(batch);
+      batch = '';
+    }
+  }
+  await write(batch);
+  stdin.end();
+}
+
+const min = (xs: number[]) => Math.min(...xs);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const rate = (ms: number) => `${Math.round(keyCount / (ms / 1000)).toLocaleString('en-US')} keys/s`;
+
+const source = await services.startRedis({ disklessSync: true });
+const target = await services.startRedis();
+const work = await mkdtemp(join(tmpdir(), 'redis-bench-'));
+try {
+  console.log(`Generating ${keyCount.toLocaleString('en-US')} keys with redis-cli --pipe...`);
+  const genMs = await timeCommand('redis-cli', ['-p', String(source.port), '--pipe'], writeDataset);
+  const info = await source.cli(['info', 'memory']);
+  const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+  const dbsize = Number((await source.cli(['dbsize'])).trim());
+  if (dbsize !== keyCount) throw new Error(`expected ${keyCount} keys, the server has ${dbsize}`);
+  console.log(`Loaded in ${seconds(genMs)} s: ${mb(used)} used memory`);
+
+  const results: Record<string, number[]> = {};
+  const push = (k: string, v: number) => {
+    results[k] ??= [];
+    results[k].push(v);
+  };
+  const rss: number[] = [];
+  let rdbBytes = 0;
+  let rdbStored = 0;
+  let keysStored = 0;
+  for (let run = 1; run <= runs; run++) {
+    for (const sync of ['diskless', 'disk'] as const) {
+      await source.cli(['config', 'set', 'repl-diskless-sync', sync === 'diskless' ? 'yes' : 'no']);
+      const file = join(work, 'baseline.rdb');
+      push(`a-${sync}`, await timeCommand('redis-cli', ['-p', String(source.port), '--rdb', file]));
+      rdbBytes = (await stat(file)).size;
+      await rm(file);
+      for (const compression of ['none', 'zstd'] as const) {
+        const repo = join(work, `repo-${sync}-${compression}-${run}`);
+        await mkdir(repo);
+        const ours = await runChild({ url: source.url(), mode: 'rdb', job: 'rdb', repo, compression });
+        push(`${compression === 'none' ? 'b' : 'c'}-${sync}`, ours.ms);
+        rss.push(ours.maxRssBytes);
+        if (compression === 'zstd') rdbStored = ours.storedBytes;
+        if (!(run === runs && sync === 'diskless' && compression === 'zstd'))
+          await rm(repo, { recursive: true });
+      }
+    }
+    // (d) keys-mode export
+    const keysRepo = join(work, `keys-${run}`);
+    await mkdir(keysRepo);
+    const keys = await runChild({
+      url: source.url(),
+      mode: 'keys',
+      job: 'keys',
+      repo: keysRepo,
+      compression: 'zstd',
+    });
+    if (keys.records !== keyCount) throw new Error(`keys export wrote ${keys.records} records`);
+    push('d', keys.ms);
+    rss.push(keys.maxRssBytes);
+    keysStored = keys.storedBytes;
+
+    // (e) keys-mode restore into the empty target
+    const restoreFrom = async (repo: string, job: string, mode: 'rdb' | 'keys') => {
+      await target.cli(['flushall']);
+      const catalog = new core.Catalog(new core.FsStorage({ path: repo }));
+      const manifest = await catalog.resolve(job, 'latest');
+      const started = performance.now();
+      await core.restoreBackup({
+        catalog,
+        manifest,
+        engine: createRedisEngine({ url: source.url(), mode }),
+        options: { targetUrl: target.url() },
+      });
+      const ms = performance.now() - started;
+      const restored = Number((await target.cli(['dbsize'])).trim());
+      if (restored !== keyCount) throw new Error(`restore left ${restored} keys, expected ${keyCount}`);
+      return ms;
+    };
+    push('e', await restoreFrom(keysRepo, 'keys', 'keys'));
+    await rm(keysRepo, { recursive: true });
+    if (run === runs) {
+      for (let r = 1; r <= runs; r++)
+        push('f', await restoreFrom(join(work, `repo-diskless-zstd-${runs}`), 'rdb', 'rdb'));
+    }
+    console.log(`run ${run}/${runs} done`);
+  }
+
+  // ---- report -----------------------------------------------------------------------------
+  const row = (label: string, key: string, base?: string, target?: string, rates = false): string[] => {
+    const xs = results[key] ?? [];
+    const b = base ? results[base] : undefined;
+    const ratio = b ? [min(xs) / min(b), median(xs) / median(b)] : undefined;
+    const pass = ratio && target ? (ratio[1]! <= 1.05 ? 'ok' : 'OVER') : '';
+    return [
+      label,
+      seconds(min(xs)),
+      seconds(median(xs)),
+      ratio ? `${ratio[0]!.toFixed(2)}x` : rates ? rate(min(xs)) : '',
+      ratio ? `${ratio[1]!.toFixed(2)}x` : rates ? rate(median(xs)) : '',
+      target ? `${target} ${pass}` : '',
+    ];
+  };
+  const table = [
+    ['measure', 'min s', 'median s', 'ratio min / rate', 'ratio median / rate', 'target'],
+    row('(a) redis-cli --rdb file (diskless sync)', 'a-diskless'),
+    row('(b) ours: RDB -> fs, no compression (diskless)', 'b-diskless', 'a-diskless', '<= 1.05x'),
+    row('(c) ours: RDB -> fs, zstd-3 (diskless)', 'c-diskless', 'a-diskless', '<= 1.05x'),
+    row('(a) redis-cli --rdb file (disk-based sync)', 'a-disk'),
+    row('(b) ours: RDB -> fs, no compression (disk)', 'b-disk', 'a-disk', '<= 1.05x'),
+    row('(c) ours: RDB -> fs, zstd-3 (disk)', 'c-disk', 'a-disk', '<= 1.05x'),
+    row('(d) ours: keys export -> fs, zstd-3', 'd', undefined, undefined, true),
+    row('(e) ours: keys restore -> empty server', 'e', undefined, undefined, true),
+    row('(f) ours: RDB restore over the network', 'f', undefined, undefined, true),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} |`;
+  console.log('');
+  console.log(
+    `redis-server ${source.version}, ${keyCount.toLocaleString('en-US')} keys, ${mb(used)} used memory, ${runs} run(s); ` +
+      `RDB ${mb(rdbBytes)} (stored zstd ${mb(rdbStored)}), keys artifact stored ${mb(keysStored)}`,
+  );
+  console.log(line(table[0]!));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of table.slice(1)) console.log(line(r));
+  console.log(
+    `peak RSS of our backup processes: max ${(Math.max(...rss) / MIB).toFixed(1)} MiB, median ${(median(rss) / MIB).toFixed(1)} MiB`,
+  );
+} finally {
+  await Promise.all([source.stop(), target.stop()]);
+  await rm(work, { recursive: true, force: true });
+}
