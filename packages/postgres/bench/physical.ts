@@ -315,7 +315,18 @@ try {
         () => {},
       );
     }, 1000);
-    const pgbenchOut = execFileSync(bin('pgbench'), argv, { env, maxBuffer: 1 << 20 }).toString();
+    // Async, so the backlog sampler above keeps running while pgbench does.
+    const pgbenchOut = await new Promise<string>((resolve, reject) => {
+      const child = spawn(bin('pgbench'), argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`pgbench failed (${code})`)),
+      );
+    });
     clearInterval(sampler);
     const tps = Number(/tps = ([\d.]+)/.exec(pgbenchOut)?.[1] ?? 0);
     const [end] = await pg.query<{ bytes: string }>(
