@@ -24,7 +24,10 @@ export {
   fsStorageConfigSchema,
   jobConfigSchema,
   metricsConfigSchema,
+  neo4jJobConfigSchema,
   postgresJobConfigSchema,
+  qdrantJobConfigSchema,
+  redisJobConfigSchema,
   s3StorageConfigSchema,
   storageConfigSchema,
 } from './schema.js';

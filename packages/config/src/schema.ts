@@ -1,5 +1,8 @@
 import { retentionPolicySchema } from '@backup/core';
+import { neo4jJobOptionsSchema } from '@backup/neo4j';
 import { postgresJobOptionsSchema } from '@backup/postgres';
+import { qdrantJobOptionsSchema } from '@backup/qdrant';
+import { redisJobOptionsSchema } from '@backup/redis';
 import { z } from 'zod';
 
 /** Job names are path segments of the backup sets (`agentic/<job>/<id>/`). */
@@ -93,8 +96,28 @@ export const postgresJobConfigSchema = commonJobSchema
   .extend({ engine: z.literal('postgres') })
   .extend(postgresJobOptionsSchema.shape);
 
-/** Any job, discriminated by `engine`. */
-export const jobConfigSchema = z.discriminatedUnion('engine', [postgresJobConfigSchema]);
+/** A Redis or FalkorDB job (`engine: redis`). */
+export const redisJobConfigSchema = commonJobSchema
+  .extend({ engine: z.literal('redis') })
+  .extend(redisJobOptionsSchema.shape);
+
+/** A Qdrant job (`engine: qdrant`). */
+export const qdrantJobConfigSchema = commonJobSchema
+  .extend({ engine: z.literal('qdrant') })
+  .extend(qdrantJobOptionsSchema.shape);
+
+/** A Neo4j job (`engine: neo4j`). */
+export const neo4jJobConfigSchema = commonJobSchema
+  .extend({ engine: z.literal('neo4j') })
+  .extend(neo4jJobOptionsSchema.shape);
+
+/** Any job, discriminated by `engine`: `postgres`, `redis`, `qdrant` or `neo4j`. */
+export const jobConfigSchema = z.discriminatedUnion('engine', [
+  postgresJobConfigSchema,
+  redisJobConfigSchema,
+  qdrantJobConfigSchema,
+  neo4jJobConfigSchema,
+]);
 
 /** The whole config file. */
 export const configSchema = z

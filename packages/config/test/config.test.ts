@@ -157,3 +157,51 @@ describe('selectJobs', () => {
     expect(() => selectJobs(config, ['c'])).toThrow(/Unknown job "c"; configured jobs: a, b/);
   });
 });
+
+describe('every engine from one config', () => {
+  const config = parseConfig({
+    storage: { type: 'fs', path: '/x' },
+    jobs: [
+      { name: 'postgresql', engine: 'postgres', url: 'postgres://u:p@db:5432/postgres' },
+      {
+        name: 'postgresql-wal',
+        engine: 'postgres',
+        mode: 'physical',
+        url: 'postgres://u:p@db:5432/postgres',
+      },
+      { name: 'redis', engine: 'redis', url: 'redis://redis:6379', mode: 'keys', match: 'session:*' },
+      { name: 'qdrant', engine: 'qdrant', url: 'http://qdrant:6333', collections: ['runbooks'] },
+      { name: 'neo4j', engine: 'neo4j', uri: 'bolt://neo4j:7687', user: 'neo4j', password: 'secret' },
+    ],
+  });
+
+  it('builds the matching engine for each job, passing the engine keys through', async () => {
+    const { createEngine } = await import('../src/createEngine.js');
+    expect(config.jobs.map((j) => createEngine(j, {}).name)).toEqual([
+      'postgres',
+      'postgres',
+      'redis',
+      'qdrant',
+      'neo4j',
+    ]);
+    expect(config.jobs[2]).toMatchObject({ mode: 'keys', match: 'session:*', cluster: false });
+    expect(config.jobs[3]).toMatchObject({
+      mode: 'snapshot',
+      deleteServerSnapshots: true,
+      collections: ['runbooks'],
+    });
+  });
+
+  it.each([
+    [{ name: 'r', engine: 'redis', url: 'http://redis:6379' }, 'jobs[0].url'],
+    [{ name: 'r', engine: 'redis', url: 'redis://r', mode: 'aof' }, 'jobs[0].mode'],
+    [{ name: 'q', engine: 'qdrant', url: 'http://q:6333', mode: 'tarball' }, 'jobs[0].mode'],
+    [{ name: 'n', engine: 'neo4j', uri: 'http://neo4j:7474' }, 'jobs[0].uri'],
+  ])('%j -> %s', (job, field) => {
+    const { code, message } = codeAndMessage(() =>
+      parseConfig({ storage: { type: 'fs', path: '/x' }, jobs: [job] }, 'backup.yaml'),
+    );
+    expect(code).toBe('CONFIG_INVALID');
+    expect(message).toContain(`backup.yaml: ${field}:`);
+  });
+});
