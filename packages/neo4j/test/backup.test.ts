@@ -16,7 +16,7 @@ import {
   RELATIONSHIP_PAGE_BY_ELEMENT_ID_QUERY,
   RELATIONSHIP_PAGE_BY_ID_QUERY,
 } from '../src/index.js';
-import { Neo4jDouble, serverError } from './double/Neo4jDouble.js';
+import { Neo4jDouble, serverError } from '../src/testing/Neo4jDouble.js';
 import { seedDouble } from './fixtures/doubleFixtures.js';
 import { backupToMemory, context } from './fixtures/engineRun.js';
 import type { GraphSpec } from './fixtures/richGraph.js';

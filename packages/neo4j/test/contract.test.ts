@@ -1,7 +1,7 @@
 import { describeEngineContract } from '@backup/core/testing';
 import { expect } from 'vitest';
 import { createNeo4jEngine, type Neo4jRestoreOptions } from '../src/index.js';
-import { Neo4jDouble } from './double/Neo4jDouble.js';
+import { Neo4jDouble } from '../src/testing/Neo4jDouble.js';
 import { digestDouble, seedDouble } from './fixtures/doubleFixtures.js';
 import { richGraph } from './fixtures/richGraph.js';
 

@@ -6,7 +6,7 @@ import {
   NODE_PAGE_BY_ID_QUERY,
   SERVER_INFO_QUERY,
 } from '../src/index.js';
-import { Neo4jDouble } from './double/Neo4jDouble.js';
+import { Neo4jDouble } from '../src/testing/Neo4jDouble.js';
 
 // The double is only worth its tests if it refuses what a server refuses.
 

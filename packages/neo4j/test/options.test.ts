@@ -6,7 +6,7 @@ import {
   type Neo4jEngineOptions,
   neo4jJobOptionsSchema,
 } from '../src/index.js';
-import { Neo4jDouble } from './double/Neo4jDouble.js';
+import { Neo4jDouble } from '../src/testing/Neo4jDouble.js';
 
 function configError(fn: () => unknown): string {
   try {

@@ -11,7 +11,7 @@ import {
   type Neo4jRestoreProgress,
   REMOVE_IMPORT_IDS_BATCH_QUERY,
 } from '../src/index.js';
-import { Neo4jDouble, serverError } from './double/Neo4jDouble.js';
+import { Neo4jDouble, serverError } from '../src/testing/Neo4jDouble.js';
 import { digestDouble, seedDouble } from './fixtures/doubleFixtures.js';
 import { backupToMemory, context } from './fixtures/engineRun.js';
 import { type GraphSpec, richGraph } from './fixtures/richGraph.js';

@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { Catalog, FsStorage, isBackupError, restoreBackup, runBackup, silentLogger } from '@backup/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQdrantEngine } from '../src/index.js';
-import { QdrantDouble } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { QdrantDouble } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { digestCollection } from './fixtures/digestCollection.js';
 import { seedPlainCollection } from './fixtures/seedCollections.js';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { FsStorage, isBackupError, runBackup } from '@backup/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQdrantEngine } from '../src/index.js';
-import { snapshotFiles } from './double/doubleRoutes.js';
-import { QdrantDouble } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { snapshotFiles } from '../src/testing/doubleRoutes.js';
+import { QdrantDouble } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { qdrantOk } from './fixtures/qdrantHttp.js';
 import { seedPlainCollection, seedRichCollection } from './fixtures/seedCollections.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Catalog, FsStorage, isBackupError, restoreBackup, runBackup, verifyBackup } from '@backup/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQdrantEngine } from '../src/index.js';
-import { type QdrantDouble, startQdrantCluster } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { type QdrantDouble, startQdrantCluster } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { digestCollection } from './fixtures/digestCollection.js';
 import { seedPlainCollection } from './fixtures/seedCollections.js';
 

@@ -1,8 +1,8 @@
 import { describeEngineContract } from '@backup/core/testing';
 import { afterAll, expect } from 'vitest';
 import { createQdrantEngine, type QdrantRestoreOptions } from '../src/index.js';
-import { QdrantDouble } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { QdrantDouble } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { digestCollection } from './fixtures/digestCollection.js';
 import { seedPlainCollection, seedRichCollection } from './fixtures/seedCollections.js';
 import { type QdrantUnderTest, startQdrantUnderTest } from './fixtures/startQdrantUnderTest.js';

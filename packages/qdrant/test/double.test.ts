@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotFiles } from './double/doubleRoutes.js';
-import { QdrantDouble } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { snapshotFiles } from '../src/testing/doubleRoutes.js';
+import { QdrantDouble } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { qdrantOk, qdrantRequest } from './fixtures/qdrantHttp.js';
 import { HUGE_ID, seedRichCollection, UUID_ID } from './fixtures/seedCollections.js';
 

@@ -5,9 +5,9 @@ import { type BackupErrorCode, Catalog, FsStorage, isBackupError, runBackup } fr
 import { freePort } from '@backup/test-services';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createQdrantEngine, type QdrantEngineOptions } from '../src/index.js';
-import { snapshotFiles } from './double/doubleRoutes.js';
-import { QdrantDouble } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { snapshotFiles } from '../src/testing/doubleRoutes.js';
+import { QdrantDouble } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { seedPlainCollection } from './fixtures/seedCollections.js';
 
 // Fault injection against the double: whatever breaks, the job fails with a stable code, the

@@ -14,8 +14,8 @@ import {
 } from '@backup/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQdrantEngine } from '../src/index.js';
-import { QdrantDouble } from './double/QdrantDouble.js';
-import { SpecValidator } from './double/SpecValidator.js';
+import { QdrantDouble } from '../src/testing/QdrantDouble.js';
+import { SpecValidator } from '../src/testing/SpecValidator.js';
 import { digestCollection } from './fixtures/digestCollection.js';
 import { qdrantOk, qdrantRequest } from './fixtures/qdrantHttp.js';
 import { seedPlainCollection, seedRichCollection } from './fixtures/seedCollections.js';

@@ -38,7 +38,7 @@ import {
   SHOW_CONSTRAINTS_QUERY,
   SHOW_DATABASES_QUERY,
   SHOW_INDEXES_QUERY,
-} from '../../src/index.js';
+} from '../index.js';
 import { InMemoryGraph, type SchemaItem, type StoredNode, type Undo } from './InMemoryGraph.js';
 import { QUOTED, quotedNames, unquote } from './identifiers.js';
 import { ENTERPRISE_CONSTRAINTS, parseSchemaStatement } from './schemaStatements.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type AjvCustomizer, OpenAPIBackend } from 'openapi-backend';
-import { qdrantSpecPath } from '../qdrantSpecPath.js';
+import { qdrantSpecPath } from './qdrantSpecPath.js';
 
 /** One request or response the official spec rejects. */
 export interface SpecViolation {
