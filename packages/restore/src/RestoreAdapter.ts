@@ -67,10 +67,17 @@ export interface RestoreAdapter<TOptions> {
   safetyBackupEngine(overwritten: readonly UnitTarget[], options: TOptions): Engine<any>;
   /**
    * Restore options that put `unit` into a scratch target on the drill server (`scratch.url`), named
-   * with `scratch.prefix` and `scratch.job`, never overwriting anything (no force).
+   * with `scratch.prefix` and `scratch.job`, never overwriting anything (no force). `runDrill` calls it
+   * once per unit up front (to validate the prefix: throw `CONFIG_INVALID`), then for each unit right
+   * after `removeScratch`, which may have read the drill server (Neo4j: its edition decides the
+   * scratch database).
    */
   scratchOptions(unit: UnitRecord, scratch: ScratchTarget): TOptions;
-  /** Removes `unit`'s scratch target if it exists (before and after a drill). Idempotent. */
+  /**
+   * Removes `unit`'s scratch target if it exists (before and after a drill). Idempotent. Engines
+   * whose scratch target is a whole dedicated server (Redis; Neo4j Community) empty it only when a
+   * drill of this adapter filled it, and throw `TARGET_NOT_EMPTY` before a drill when it holds data.
+   */
   removeScratch(unit: UnitRecord, scratch: ScratchTarget, ctx: EngineContext): Promise<void>;
   /**
    * Post-restore check of one restored unit: counts what was restored (rows per table, points per

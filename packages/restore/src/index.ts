@@ -31,6 +31,13 @@ export { formatDuration } from './formatDuration.js';
 export { formatProgress } from './formatProgress.js';
 export { formatRestorePlan } from './formatRestorePlan.js';
 export { formatRestoreReport } from './formatRestoreReport.js';
+export type {
+  Neo4jRestoreAdapterOptions,
+  Neo4jSafetySource,
+} from './neo4j/createNeo4jRestoreAdapter.js';
+export { createNeo4jRestoreAdapter } from './neo4j/createNeo4jRestoreAdapter.js';
+export type { GraphCounts } from './neo4j/GraphCounts.js';
+export { scratchGraphName } from './neo4j/scratchGraphName.js';
 export { ProgressLine } from './ProgressLine.js';
 export type {
   CheckboxQuestion,
@@ -56,11 +63,20 @@ export { createPostgresRestoreAdapter } from './postgres/createPostgresRestoreAd
 export type { PostgresTargetOptions } from './postgres/PostgresTargetOptions.js';
 export { scratchDatabaseName } from './postgres/scratchDatabaseName.js';
 export type { TableCount } from './postgres/TableCount.js';
+export type {
+  QdrantRestoreAdapterOptions,
+  QdrantSafetySource,
+} from './qdrant/createQdrantRestoreAdapter.js';
+export { createQdrantRestoreAdapter } from './qdrant/createQdrantRestoreAdapter.js';
+export { scratchCollectionName } from './qdrant/scratchCollectionName.js';
 export type { Repository } from './Repository.js';
 export type { RestoreAdapter, RestoreCheckInput } from './RestoreAdapter.js';
 export type { RestoreFlags } from './RestoreFlags.js';
 export type { RestoreJob } from './RestoreJob.js';
 export type { RestoreProgressEvent } from './RestoreProgressEvent.js';
+export type { RedisRestoreAdapterOptions } from './redis/createRedisRestoreAdapter.js';
+export { createRedisRestoreAdapter } from './redis/createRedisRestoreAdapter.js';
+export type { RedisSafetySource } from './redis/redisSafetyEngine.js';
 export type { BackupSetSelector } from './resolveBackupSet.js';
 export { resolveBackupSet } from './resolveBackupSet.js';
 export type { RestoreOutcome, RunRestoreOptions } from './runRestore.js';

@@ -120,13 +120,14 @@ export async function runDrill<TOptions>(options: RunDrillOptions<TOptions>): Pr
       );
     });
   for (const unit of units) {
-    const scratchOptions = job.adapter.scratchOptions(unit, scratch);
     const entry: DrilledUnit = { unit: unit.name, kind: unit.kind, target: '' };
     drilled.push(entry);
     let reached = false; // the drill server answered: from here on, cleanup is ours to do
     try {
       await job.adapter.removeScratch(unit, scratch, ctx);
       reached = true;
+      // After removeScratch, which may have read the drill server (Neo4j: its edition).
+      const scratchOptions = job.adapter.scratchOptions(unit, scratch);
       const target = await job.adapter.describeTarget([unit], scratchOptions, ctx);
       server = target.server;
       entry.target = target.units[0]?.target ?? '';

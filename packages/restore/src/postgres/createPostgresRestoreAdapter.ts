@@ -76,6 +76,12 @@ export function createPostgresRestoreAdapter(
     },
 
     restoreOptions(flags: RestoreFlags, units: readonly UnitRecord[]): PostgresTargetOptions {
+      if (flags.toFile !== undefined) {
+        throw new BackupError(
+          'CONFIG_INVALID',
+          '--to-file is a Redis flag; PostgreSQL sets restore into a server',
+        );
+      }
       const databases = units.filter((u) => u.kind === 'database').map((u) => u.name);
       if (flags.into !== undefined && databases.length !== 1) {
         throw new BackupError(
