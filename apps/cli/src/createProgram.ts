@@ -3,9 +3,14 @@ import { Command, Option } from 'commander';
 import { createCliContext, type GlobalOptions } from './CliContext.js';
 import { drillCommand } from './commands/drillCommand.js';
 import { listCommand } from './commands/listCommand.js';
+import {
+  assertNoPitrFlags,
+  pitrFlagsOfRestore,
+  type RestorePitrFlags,
+} from './commands/pitrFlagsOfRestore.js';
 import { pitrRestoreCommand } from './commands/pitrRestoreCommand.js';
 import { pruneCommand } from './commands/pruneCommand.js';
-import { restoreCommand } from './commands/restoreCommand.js';
+import { type RestoreFlags, restoreCommand } from './commands/restoreCommand.js';
 import { runCommand } from './commands/runCommand.js';
 import { showCommand } from './commands/showCommand.js';
 import { verifyCommand } from './commands/verifyCommand.js';
@@ -88,27 +93,44 @@ export function createProgram(io: ProgramIo): Command {
   program
     .command('restore')
     .description(
-      'restore databases from a set: plan, safety backup before overwriting, verified restore, checks',
+      'restore a set of any engine (PostgreSQL, Redis, Qdrant, Neo4j): plan, safety backup before overwriting, ' +
+        'verified restore, checks against the backup; --pitr: point-in-time recovery of a physical PostgreSQL job',
     )
-    .argument('[set]', 'set id or "latest" (or use --as-of)')
-    .requiredOption('-j, --job <name>', 'job name (or <job>-pre-restore to restore a safety backup)')
+    .argument(
+      '[set]',
+      'set id or "latest" (or use --as-of); with --pitr: the base backup (default: the newest fitting)',
+    )
+    .option(
+      '-j, --job <name>',
+      'job name (or <job>-pre-restore to restore a safety backup); with --pitr optional',
+    )
     .option(
       '--as-of <time>',
       'the newest complete set started at or before this time (ISO 8601, UTC default)',
     )
     .option('-d, --database <name>', 'database to restore (repeatable; default all)', collect)
-    .option('-t, --target <url>', "target server URL (default: the job's url)")
-    .option('--into <name>', 'restore the one chosen database under this new name')
+    .option('-u, --unit <name>', 'unit to restore, any engine (repeatable; same as --database)', collect)
+    .option('--collection <name>', 'Qdrant collection to restore (repeatable; same as --unit)', collect)
+    .option(
+      '-t, --target <url>',
+      "target server URL (default: the job's url); Qdrant: comma-separated node URLs",
+    )
+    .option('--into <name>', 'restore the one chosen database/collection under this new name (not Redis)')
     .option(
       '--force',
-      'restore over a non-empty database (pg_restore --clean --if-exists), after a safety backup',
+      'overwrite non-empty targets, after a safety backup (PostgreSQL: pg_restore --clean; Redis: RESTORE REPLACE; ' +
+        'Qdrant: replace the collection; Neo4j: wipe the database first)',
     )
-    .option('--globals', 'also restore roles and tablespaces (pg_dumpall --globals-only)')
-    .option('--no-owner', 'objects belong to the restoring user (pg_restore --no-owner)')
-    .option('--no-safety-backup', 'do not back up overwritten databases into <job>-pre-restore first')
+    .option('--globals', 'PostgreSQL: also restore roles and tablespaces (pg_dumpall --globals-only)')
+    .option('--no-owner', 'PostgreSQL: objects belong to the restoring user (pg_restore --no-owner)')
+    .option(
+      '--to-file <path>',
+      'Redis RDB sets: write the verified RDB to this file (or dump.rdb in this directory) for file placement',
+    )
+    .option('--no-safety-backup', 'do not back up the overwritten targets into <job>-pre-restore first')
     .option(
       '--verify-first',
-      'download and check every artifact before touching the target (default with --force)',
+      'download and check every artifact before touching the target (default with --force, and for non-PostgreSQL engines)',
     )
     .option('--no-verify-first', 'stream without a verify pass even when overwriting')
     .option(
@@ -118,20 +140,46 @@ export function createProgram(io: ProgramIo): Command {
     .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--json', 'print the plan and results as JSON')
-    .action(async (ref: string | undefined, opts: Parameters<typeof restoreCommand>[2]) => {
+    .option('--pitr', 'point-in-time recovery of a physical PostgreSQL job (as backup pitr-restore)')
+    .option('-D, --data-dir <dir>', '--pitr: empty or missing directory for the restored cluster')
+    .option('--target-time <timestamp>', '--pitr: recover up to this time (with a zone)')
+    .option('--target-lsn <lsn>', '--pitr: recover up to this WAL location')
+    .option('--target-xid <xid>', '--pitr: recover up to this transaction')
+    .option('--target-name <name>', '--pitr: recover up to this restore point')
+    .option('--immediate', '--pitr: stop as soon as the base backup is consistent')
+    .option('--latest', '--pitr: replay all archived WAL')
+    .option('--base <set>', '--pitr: base backup set id')
+    .option('--target-timeline <tli>', '--pitr: latest (default), current or a timeline number')
+    .option('--target-action <action>', '--pitr: promote (default), pause or shutdown at the target')
+    .option('--exclusive', '--pitr: stop just before the target')
+    .option('--no-archive', '--pitr: write archive_mode = off')
+    .option('--restore-command <cmd>', "--pitr: restore_command to write instead of this CLI's wal-fetch")
+    .option('--start', '--pitr: start the server and wait for the recovery to end')
+    .option('--port <port>', '--pitr with --start: port of the restored server')
+    .option('--socket-dir <dir>', '--pitr with --start: Unix socket directory of the restored server')
+    .action(async (ref: string | undefined, opts: RestoreFlags & RestorePitrFlags) => {
+      if (opts.pitr) {
+        await pitrRestoreCommand(await context(), pitrFlagsOfRestore(ref, opts));
+        return;
+      }
+      assertNoPitrFlags(opts);
       await restoreCommand({ ...(await context()), stdin: io.stdin }, ref, opts);
     });
 
   program
     .command('drill')
     .description(
-      "restore drill: restore the job's latest set into scratch databases on a drill server, check counts, " +
-        'store the report next to the set, push backup_restore_drill_* metrics, remove the scratch databases',
+      "restore drill: restore the job's latest set into scratch targets on a drill server (databases, collections; " +
+        'Redis and Neo4j Community: the whole, empty drill server), check counts, store the report next to the set, ' +
+        'push backup_restore_drill_* metrics, remove the scratch targets',
     )
     .requiredOption('-j, --job <name>', 'job to drill')
     .option('--set <id>', 'set to drill (default: latest)')
     .option('-t, --target <url>', 'drill server URL (default: BACKUP_DRILL_TARGET)')
-    .option('--prefix <prefix>', 'scratch database name prefix (default: BACKUP_DRILL_PREFIX, else drill_)')
+    .option(
+      '--prefix <prefix>',
+      'scratch name prefix: databases, collections (default: BACKUP_DRILL_PREFIX, else drill_); Redis drills use the whole drill server',
+    )
     .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('--json', 'print the drill report as JSON')
     .action(async (opts: Parameters<typeof drillCommand>[1]) => {

@@ -16,9 +16,16 @@ import { wireRestoreJob } from './wireRestoreJob.js';
 
 /** Flags of `backup restore`. */
 export interface RestoreFlags {
-  job: string;
-  /** Databases (units) to restore; default all databases of the set. */
+  /** Job name; required (`CONFIG_INVALID` without it), except with `--pitr`. */
+  job?: string;
+  /** Databases (units) to restore; default the adapter's default units of the set. */
   database?: string[];
+  /** Units to restore, any engine (`--unit`, same as `--database`). */
+  unit?: string[];
+  /** Qdrant collections to restore (`--collection`, same as `--unit`). */
+  collection?: string[];
+  /** Redis: write the RDB to this file or directory instead of restoring over the network. */
+  toFile?: string;
   /** Target server URL; default the job's own connection. */
   target?: string;
   /** New database name (only with exactly one database). */
@@ -45,8 +52,9 @@ export interface RestoreFlags {
 }
 
 /**
- * `backup restore [<set-id>|latest] --job NAME [--as-of TIME] [--database NAME]... [--target URL]
- * [--into NAME] [--force] [--globals] [--no-owner] [--no-safety-backup] [--dry-run] [--yes] [--json]`:
+ * `backup restore [<set-id>|latest] --job NAME [--as-of TIME] [--database|--unit|--collection NAME]...
+ * [--target URL] [--into NAME] [--force] [--globals] [--no-owner] [--to-file PATH] [--no-safety-backup]
+ * [--dry-run] [--yes] [--json]`, any engine with a restore adapter (PostgreSQL, Redis, Qdrant, Neo4j):
  * the restore flow of `@backup/restore` (the one `backup-restore` runs), non-interactive except the
  * confirmation: plan (printed; the result with `--dry-run`), refusal of non-empty targets without
  * `--force` (`TARGET_NOT_EMPTY`, exit 6), confirmation (`--yes` off a terminal), verify first and a
@@ -59,6 +67,12 @@ export async function restoreCommand(
   ref: string | undefined,
   flags: RestoreFlags,
 ): Promise<void> {
+  if (flags.job === undefined) {
+    throw new BackupError(
+      'CONFIG_INVALID',
+      `backup restore needs --job NAME (configured: ${ctx.config.jobs.map((j) => j.name).join(', ')})`,
+    );
+  }
   const { job, repository } = await wireRestoreJob(ctx, flags.job, flags.identity);
   const manifest = await chooseSet({ catalog: ctx.catalog, job: flags.job, set: ref, asOf: flags.asOf });
   const targetFlags: TargetFlags = {
@@ -67,10 +81,12 @@ export async function restoreCommand(
     force: flags.force === true,
     globals: flags.globals === true,
     noOwner: flags.owner === false,
+    toFile: flags.toFile,
   };
+  const named = [...(flags.database ?? []), ...(flags.unit ?? []), ...(flags.collection ?? [])];
   const units = await chooseUnits({
     manifest,
-    units: flags.database,
+    units: named.length === 0 ? undefined : named,
     defaults: job.adapter.defaultUnits(manifest, targetFlags),
   });
   const dryRun = flags.dryRun === true;
