@@ -32,12 +32,20 @@ export function createRestoreProgram(io: RestoreAppIo, setExitCode: (code: numbe
       collect,
     )
     .option('-u, --unit <name>', 'unit to restore, any engine (repeatable; same as --database)', collect)
+    .option('--collection <name>', 'Qdrant collection to restore (repeatable; same as --unit)', collect)
     .option('--all', 'restore the default units (all databases) without asking')
-    .option('-t, --target <url>', "target server URL (default: the job's own server)")
-    .option('--into <name>', 'restore the one chosen database under this new name')
+    .option(
+      '-t, --target <url>',
+      "target server URL (default: the job's own server); Qdrant: comma-separated node URLs",
+    )
+    .option('--into <name>', 'restore the one chosen database/collection under this new name (not Redis)')
     .option('--force', 'overwrite non-empty targets (a safety backup is taken first)')
     .option('--globals', 'also restore roles and tablespaces (PostgreSQL)')
     .option('--no-owner', 'objects belong to the restoring user (pg_restore --no-owner)')
+    .option(
+      '--to-file <path>',
+      'Redis RDB sets: write the verified RDB to this file (or dump.rdb in this directory) for file placement',
+    )
     .option('--no-safety-backup', 'do not back up the targets before overwriting them (cannot be undone)')
     .option(
       '--verify-first',
@@ -73,7 +81,10 @@ export function createRestoreProgram(io: RestoreAppIo, setExitCode: (code: numbe
     .requiredOption('-j, --job <name>', 'job to drill')
     .option('--set <id>', 'set to drill (default: latest)')
     .option('-t, --target <url>', 'drill server URL (default: BACKUP_DRILL_TARGET)')
-    .option('--prefix <prefix>', 'scratch name prefix (default: BACKUP_DRILL_PREFIX, else drill_)')
+    .option(
+      '--prefix <prefix>',
+      'scratch name prefix: databases, collections (default: BACKUP_DRILL_PREFIX, else drill_); Redis drills use the whole drill server',
+    )
     .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('--json', 'print the drill report as JSON')
     .action(async (flags: DrillAppFlags) => {

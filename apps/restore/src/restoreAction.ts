@@ -25,6 +25,10 @@ export interface RestoreAppFlags {
   asOf?: string | undefined;
   database?: string[] | undefined;
   unit?: string[] | undefined;
+  /** Qdrant collections (same as `unit`). */
+  collection?: string[] | undefined;
+  /** Redis: write the RDB to this file or directory (file placement) instead of restoring over the network. */
+  toFile?: string | undefined;
   all?: boolean | undefined;
   target?: string | undefined;
   into?: string | undefined;
@@ -77,10 +81,11 @@ export async function restoreAction(
     force: flags.force === true,
     globals: flags.globals === true,
     noOwner: flags.owner === false,
+    toFile: flags.toFile,
   };
   const units = await chooseUnits({
     manifest,
-    units: [...(flags.database ?? []), ...(flags.unit ?? [])],
+    units: [...(flags.database ?? []), ...(flags.unit ?? []), ...(flags.collection ?? [])],
     all: flags.all,
     defaults: wired.job.adapter.defaultUnits(manifest, restoreFlags),
     prompter,
