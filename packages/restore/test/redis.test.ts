@@ -47,10 +47,14 @@ async function server(): Promise<RedisServer> {
 }
 
 /** A job as the apps wire it: config job -> engine and adapter (createRestoreAdapter). */
-function job(name: string, mode: 'rdb' | 'keys' = 'rdb'): RestoreJob<RedisRestoreOptions> {
+function job(
+  name: string,
+  mode: 'rdb' | 'keys' = 'rdb',
+  tls?: { caFile: string; certFile: string; keyFile: string },
+): RestoreJob<RedisRestoreOptions> {
   const config = parseConfig({
     storage: { type: 'fs', path: dir },
-    jobs: [{ name, engine: 'redis', url: source.url(), mode }],
+    jobs: [{ name, engine: 'redis', url: source.url(), mode, ...(tls ? { tls } : {}) }],
   });
   const configured = config.jobs[0]!;
   return {
@@ -261,6 +265,35 @@ describe('restore into a Redis server', () => {
     ]);
     expect(await dbsize(fresh, 0)).toBe(0);
     expect(await dbsize(fresh, 3)).toBe(2);
+  });
+
+  it("reads and restores a TLS target with a password (rediss://, the job's TLS files)", async () => {
+    const secure = await startRedis({
+      tls: true,
+      password: 'tls-secret',
+      config: { 'enable-debug-command': 'yes' },
+    });
+    servers.push(secure);
+    const tls = secure.tls!;
+    const restoreJob = job('redis', 'rdb', {
+      caFile: tls.caFile,
+      certFile: tls.certFile,
+      keyFile: tls.keyFile,
+    });
+    expect(secure.url()).toMatch(/^rediss:\/\/:tls-secret@/);
+    const { report } = await restore(rdbSet, { target: secure.url() }, { restoreJob });
+    expect(report?.units[0]?.check).toMatchObject({
+      ok: true,
+      summary: '2 database(s), 127 keys: all match the backup',
+    });
+    expect(await digest(secure)).toBe(await digest(source));
+    const wrong = secure.url().replace('tls-secret', 'not-the-password');
+    const error = await expectError(
+      restore(rdbSet, { target: wrong }, { restoreJob, dryRun: true }),
+      'RESTORE_FAILED',
+    );
+    expect(error.message).toContain('check the user and password');
+    expect(error.message).not.toContain('not-the-password');
   });
 
   it('refuses flags Redis cannot honour: --into, --to-file with keys-mode units', async () => {

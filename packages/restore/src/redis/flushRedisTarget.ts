@@ -16,7 +16,10 @@ export async function flushRedisTarget(
   ctx: EngineContext,
 ): Promise<void> {
   for (const node of state.nodes) {
-    const connection = await RespConnection.open(node, { tls: tls?.(node.host), signal: ctx.signal });
+    const connection = await RespConnection.open(node, {
+      tls: node.tls ? tls?.(node.host) : undefined,
+      signal: ctx.signal,
+    });
     try {
       await connection.command('FLUSHALL', 'SYNC');
     } catch (error) {

@@ -29,7 +29,10 @@ export async function inspectRedisTarget(
 ): Promise<RedisTargetState> {
   const server = endpointLabel(endpoint);
   const read = async <T>(ep: RedisEndpoint, fn: (c: RespConnection) => Promise<T>): Promise<T> => {
-    const connection = await RespConnection.open(ep, { tls: tls?.(ep.host), signal: ctx.signal });
+    const connection = await RespConnection.open(ep, {
+      tls: ep.tls ? tls?.(ep.host) : undefined,
+      signal: ctx.signal,
+    });
     try {
       return await fn(connection);
     } catch (error) {
