@@ -68,17 +68,19 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
           /* drain */
         }
       } else {
-        const stored = await catalog.openArtifact(manifest, artifact, { as: 'stored', signal });
-        for await (const _ of stored) {
-          /* drain: DigestStream checks size and sha256 at the end */
-        }
+        await checkStoredBytes(catalog, manifest, artifact, signal);
       }
       artifacts.push({ name: artifact.name, ok: true, level });
     } catch (caught) {
-      const error =
+      let error =
         caught instanceof BackupError
           ? caught
           : toBackupError(caught, 'VERIFY_FAILED', `Verifying ${artifact.name} failed`);
+      // Corrupt stored bytes can make the decompressor or the engine's parser fail before the
+      // stored checksum is reached: name the root cause (the stored bytes changed) when it is one.
+      if (deep && error.code !== 'CHECKSUM_MISMATCH' && !signal.aborted) {
+        error = (await storedChecksumError(catalog, manifest, artifact, signal, error)) ?? error;
+      }
       logger.error(
         { job: manifest.job, set: manifest.id, artifact: artifact.name, code: error.code },
         error.message,
@@ -108,4 +110,41 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     });
   }
   return report;
+}
+
+/**
+ * Reads the stored bytes of `artifact` once more and returns their `CHECKSUM_MISMATCH` error (its
+ * message followed by what the deep check said first), or `undefined` when they match the manifest
+ * or cannot be read.
+ */
+async function storedChecksumError(
+  catalog: Catalog,
+  manifest: Manifest,
+  artifact: Manifest['artifacts'][number],
+  signal: AbortSignal,
+  first: BackupError,
+): Promise<BackupError | undefined> {
+  try {
+    await checkStoredBytes(catalog, manifest, artifact, signal);
+    return undefined;
+  } catch (caught) {
+    if (!(caught instanceof BackupError) || caught.code !== 'CHECKSUM_MISMATCH') return undefined;
+    return new BackupError('CHECKSUM_MISMATCH', `${caught.message} (first symptom: ${first.message})`, {
+      cause: caught,
+      details: caught.details,
+    });
+  }
+}
+
+/** Reads the stored bytes to the end: readArtifact's DigestStream throws `CHECKSUM_MISMATCH` on any difference. */
+async function checkStoredBytes(
+  catalog: Catalog,
+  manifest: Manifest,
+  artifact: Manifest['artifacts'][number],
+  signal: AbortSignal,
+): Promise<void> {
+  const stored = await catalog.openArtifact(manifest, artifact, { as: 'stored', signal });
+  for await (const _ of stored) {
+    /* drain */
+  }
 }

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { BackupError } from '../errors.js';
+import { ParallelZstdCompress } from './ParallelZstdCompress.js';
 
 /** Compression algorithms of the artifact pipeline (all from `node:zlib`). */
 export type CompressionAlgorithm = 'zstd' | 'gzip' | 'none';
@@ -50,14 +51,15 @@ export function resolveCompression(settings: Partial<CompressionSettings> = {}):
   return { algorithm, level };
 }
 
-/** A compressing transform, or `undefined` for `none`. zstd never sets `nbWorkers` (crashes in Node 24). */
+/**
+ * A compressing transform, or `undefined` for `none`. zstd output is a sequence of independent 2 MiB
+ * frames compressed two at a time ({@link ParallelZstdCompress}); zstd never sets `nbWorkers`
+ * (crashes in Node 24).
+ */
 export function createCompressStream(settings: CompressionSettings): Duplex | undefined {
   switch (settings.algorithm) {
     case 'zstd':
-      return zlib.createZstdCompress({
-        chunkSize: CHUNK_SIZE,
-        params: { [zlib.constants.ZSTD_c_compressionLevel]: settings.level ?? 3 },
-      });
+      return new ParallelZstdCompress({ level: settings.level ?? 3 });
     case 'gzip':
       return zlib.createGzip({ chunkSize: CHUNK_SIZE, level: settings.level ?? 6 });
     case 'none':
