@@ -1,22 +1,28 @@
 import type { Logger } from '@backup/core';
 import { Command, Option } from 'commander';
 import { createCliContext, type GlobalOptions } from './CliContext.js';
-import { drillCommand } from './commands/drillCommand.js';
-import { listCommand } from './commands/listCommand.js';
+// Command modules are imported when their command runs (`await import(...)` in each action), so
+// `backup wal-fetch` or `backup list` does not load every engine and its client library.
+import type { drillCommand } from './commands/drillCommand.js';
 import {
   assertNoPitrFlags,
   pitrFlagsOfRestore,
   type RestorePitrFlags,
 } from './commands/pitrFlagsOfRestore.js';
-import { pitrRestoreCommand } from './commands/pitrRestoreCommand.js';
-import { pruneCommand } from './commands/pruneCommand.js';
-import { type RestoreFlags, restoreCommand } from './commands/restoreCommand.js';
-import { runCommand } from './commands/runCommand.js';
-import { showCommand } from './commands/showCommand.js';
-import { verifyCommand } from './commands/verifyCommand.js';
-import { walFetchCommand } from './commands/walFetchCommand.js';
-import { walPushCommand } from './commands/walPushCommand.js';
+import type { pitrRestoreCommand } from './commands/pitrRestoreCommand.js';
+import type { RestoreFlags } from './commands/restoreCommand.js';
+import type { WalPushFlags } from './commands/walPushCommand.js';
 import { handleError } from './handleError.js';
+
+/**
+ * `backup wal-fetch` exits with this plus the error's exit code (e.g. 208 for STORAGE_UNREACHABLE,
+ * 204 for a checksum mismatch, 202 for a config error; 201 for anything else) when it cannot read
+ * the archive. PostgreSQL treats a restore_command exit status above 125 as fatal and stops the
+ * recovery (PG15 `xlogarchive.c` RestoreArchivedFile, `wait_result_is_any_signal`), where any
+ * status from 1 to 125 means "no such file" and, with no recovery target, ends the recovery and
+ * promotes. Codes above 200 avoid 126/127, which PostgreSQL logs as "command not executable/found".
+ */
+export const WAL_FETCH_FATAL_BASE = 200;
 
 declare const __BACKUP_CLI_VERSION__: string | undefined;
 const VERSION = typeof __BACKUP_CLI_VERSION__ === 'string' ? __BACKUP_CLI_VERSION__ : '0.0.0-dev';
@@ -53,7 +59,7 @@ export function createProgram(io: ProgramIo): Command {
     .option('-j, --job <name>', 'job to run (repeatable)', collect)
     .option('--json', 'print the per-job results as JSON')
     .action(async (opts: { job?: string[]; json?: boolean }) => {
-      await runCommand(await context(), opts);
+      await (await import('./commands/runCommand.js')).runCommand(await context(), opts);
     });
 
   program
@@ -63,7 +69,7 @@ export function createProgram(io: ProgramIo): Command {
     .option('--all', 'also show incomplete sets (no manifest; never restorable)')
     .option('--json', 'print JSON')
     .action(async (opts: { job?: string; all?: boolean; json?: boolean }) => {
-      await listCommand(await context(), opts);
+      await (await import('./commands/listCommand.js')).listCommand(await context(), opts);
     });
 
   program
@@ -73,7 +79,7 @@ export function createProgram(io: ProgramIo): Command {
     .requiredOption('-j, --job <name>', 'job name')
     .option('--json', 'print the manifest JSON')
     .action(async (ref: string, opts: { job: string; json?: boolean }) => {
-      await showCommand(await context(), ref, opts);
+      await (await import('./commands/showCommand.js')).showCommand(await context(), ref, opts);
     });
 
   program
@@ -86,7 +92,7 @@ export function createProgram(io: ProgramIo): Command {
     .option('--json', 'print the report as JSON')
     .action(
       async (ref: string, opts: { job: string; quick?: boolean; json?: boolean; identity?: string }) => {
-        await verifyCommand(await context(), ref, opts);
+        await (await import('./commands/verifyCommand.js')).verifyCommand(await context(), ref, opts);
       },
     );
 
@@ -159,11 +165,18 @@ export function createProgram(io: ProgramIo): Command {
     .option('--socket-dir <dir>', '--pitr with --start: Unix socket directory of the restored server')
     .action(async (ref: string | undefined, opts: RestoreFlags & RestorePitrFlags) => {
       if (opts.pitr) {
-        await pitrRestoreCommand(await context(), pitrFlagsOfRestore(ref, opts));
+        await (await import('./commands/pitrRestoreCommand.js')).pitrRestoreCommand(
+          await context(),
+          pitrFlagsOfRestore(ref, opts),
+        );
         return;
       }
       assertNoPitrFlags(opts);
-      await restoreCommand({ ...(await context()), stdin: io.stdin }, ref, opts);
+      await (await import('./commands/restoreCommand.js')).restoreCommand(
+        { ...(await context()), stdin: io.stdin },
+        ref,
+        opts,
+      );
     });
 
   program
@@ -183,7 +196,7 @@ export function createProgram(io: ProgramIo): Command {
     .option('-i, --identity <file>', 'age identity file for encrypted sets (default: BACKUP_AGE_IDENTITY)')
     .option('--json', 'print the drill report as JSON')
     .action(async (opts: Parameters<typeof drillCommand>[1]) => {
-      await drillCommand(await context(), opts);
+      await (await import('./commands/drillCommand.js')).drillCommand(await context(), opts);
     });
 
   program
@@ -193,15 +206,19 @@ export function createProgram(io: ProgramIo): Command {
     .option('--dry-run', 'print what would be removed; delete nothing')
     .option('--json', 'print the results as JSON')
     .action(async (opts: { job?: string[]; dryRun?: boolean; json?: boolean }) => {
-      await pruneCommand(await context(), opts);
+      await (await import('./commands/pruneCommand.js')).pruneCommand(await context(), opts);
     });
 
   // archive_command / restore_command: the server reads only the exit status, and one above 125 (or a
-  // signal) aborts a recovery (protocols.md 6.1), so these two exit here with codes of at most 125:
-  // 0 done, 1 missing (wal-fetch), the error's documented code otherwise (ABORTED: 1).
-  const exitForServer = (error: unknown): never => {
+  // signal) aborts a recovery (protocols.md 6.1). wal-push exits with codes of at most 125 (0 done,
+  // the error's documented code otherwise, ABORTED: 1): the archiver retries. wal-fetch exits 1 for a
+  // missing file and, for every other failure (after --retry-seconds of retries for storage errors),
+  // with WAL_FETCH_FATAL_BASE + the error's code (at most 255), so the recovery stops instead of
+  // taking an unreadable archive for its end and promoting; --non-fatal keeps the codes <= 125.
+  const exitForServer = (error: unknown, fatal = false): never => {
     const code = handleError(error, io.logger, io.stderr);
-    process.exit(code > 125 ? 1 : code);
+    const small = code > 125 ? 1 : code;
+    process.exit(fatal ? WAL_FETCH_FATAL_BASE + (small === 0 ? 1 : small) : small);
   };
 
   program
@@ -209,9 +226,20 @@ export function createProgram(io: ProgramIo): Command {
     .description("archive one WAL file: archive_command = 'backup wal-push %p' (exit 0 only once stored)")
     .argument('<path>', 'the WAL file (%p, relative to the data directory)')
     .option('-j, --job <name>', 'physical postgres job (default: the only one in the config)')
-    .action(async (path: string, opts: { job?: string }) => {
+    .option('--parallel <n>', 'files pushed at the same time (1-16; default 4)')
+    .option(
+      '--ahead <n>',
+      'push the oldest other .ready files too, up to n per round, each recorded in a spool marker (0-64; default 16; 0: none)',
+    )
+    .option(
+      '--spool-dir <dir>',
+      'directory of the spool markers (default: pg_wal/backup_wal_push next to <path>)',
+    )
+    .option('--no-helper', 'push ahead within this call instead of in a background archive helper')
+    .addOption(new Option('--run-helper', 'internal: be the archive helper').hideHelp())
+    .action(async (path: string, opts: WalPushFlags) => {
       try {
-        await walPushCommand(await context(), path, opts);
+        await (await import('./commands/walPushCommand.js')).walPushCommand(await context(), path, opts);
       } catch (error) {
         exitForServer(error);
       }
@@ -220,7 +248,8 @@ export function createProgram(io: ProgramIo): Command {
   program
     .command('wal-fetch')
     .description(
-      "restore one archived WAL file: restore_command = 'backup wal-fetch %f %p' (exit 1 when missing)",
+      "restore one archived WAL file: restore_command = 'backup wal-fetch %f %p' (exit 1 when missing, " +
+        `${WAL_FETCH_FATAL_BASE}+code when the archive cannot be read: the recovery stops)`,
     )
     .argument('<file>', 'WAL file name (%f)')
     .argument('<destination>', 'where to write it (%p)')
@@ -229,18 +258,34 @@ export function createProgram(io: ProgramIo): Command {
       '-i, --identity <file>',
       'age identity file for encrypted archives (default: BACKUP_AGE_IDENTITY)',
     )
-    .action(async (file: string, destination: string, opts: { job?: string; identity?: string }) => {
-      let missing = false;
-      try {
-        missing = (await walFetchCommand(await context(), file, destination, opts)).status === 'missing';
-      } catch (error) {
-        exitForServer(error);
-      }
-      if (missing) {
-        io.stderr.write(`wal-fetch: ${file} is not in the archive\n`);
-        process.exit(1);
-      }
-    });
+    .option('--retry-seconds <s>', 'keep retrying storage errors this long before failing (default 60)')
+    .option(
+      '--non-fatal',
+      'exit with codes <= 125 on failures too (PostgreSQL then treats the file as missing: only for a standby that falls back to streaming)',
+    )
+    .action(
+      async (
+        file: string,
+        destination: string,
+        opts: { job?: string; identity?: string; retrySeconds?: string; nonFatal?: boolean },
+      ) => {
+        let missing = false;
+        try {
+          missing =
+            (
+              await (
+                await import('./commands/walFetchCommand.js')
+              ).walFetchCommand(await context(), file, destination, opts)
+            ).status === 'missing';
+        } catch (error) {
+          exitForServer(error, opts.nonFatal !== true);
+        }
+        if (missing) {
+          io.stderr.write(`wal-fetch: ${file} is not in the archive\n`);
+          process.exit(1);
+        }
+      },
+    );
 
   program
     .command('pitr-restore')
@@ -265,7 +310,7 @@ export function createProgram(io: ProgramIo): Command {
     .option('--socket-dir <dir>', 'with --start: Unix socket directory of the restored server')
     .option('--json', 'print the result as JSON')
     .action(async (opts: Parameters<typeof pitrRestoreCommand>[1]) => {
-      await pitrRestoreCommand(await context(), opts);
+      await (await import('./commands/pitrRestoreCommand.js')).pitrRestoreCommand(await context(), opts);
     });
 
   return program;

@@ -3,7 +3,7 @@
 export type { CreateDecryptorOptions } from './createDecryptor.js';
 export { createDecryptor } from './createDecryptor.js';
 export { createEncryptor } from './createEncryptor.js';
-export { createEngine } from './createEngine.js';
+export { createEngine, loadEngine } from './createEngine.js';
 export { createStorage } from './createStorage.js';
 export { interpolateEnv } from './interpolateEnv.js';
 export type { LoadConfigOptions, LoadedConfig } from './loadConfig.js';

@@ -1,8 +1,8 @@
 import { retentionPolicySchema } from '@backup/core';
-import { neo4jJobOptionsSchema } from '@backup/neo4j';
-import { postgresJobOptionsSchema } from '@backup/postgres';
-import { qdrantJobOptionsSchema } from '@backup/qdrant';
-import { redisJobOptionsSchema } from '@backup/redis';
+import { neo4jJobOptionsSchema } from '@backup/neo4j/options';
+import { postgresJobOptionsSchema } from '@backup/postgres/options';
+import { qdrantJobOptionsSchema } from '@backup/qdrant/options';
+import { redisJobOptionsSchema } from '@backup/redis/options';
 import { z } from 'zod';
 
 /** Job names are path segments of the backup sets (`agentic/<job>/<id>/`). */

@@ -185,11 +185,34 @@ describe('every engine from one config', () => {
       'neo4j',
     ]);
     expect(config.jobs[2]).toMatchObject({ mode: 'keys', match: 'session:*', cluster: false });
+    // Only the physical PostgreSQL engine prunes WAL outside backup sets.
+    expect(config.jobs.map((j) => typeof createEngine(j, {}).pruneExtra)).toEqual([
+      'undefined',
+      'function',
+      'undefined',
+      'undefined',
+      'undefined',
+    ]);
     expect(config.jobs[3]).toMatchObject({
       mode: 'snapshot',
       deleteServerSnapshots: true,
       collections: ['runbooks'],
     });
+  });
+
+  it('loads the engine package on the first call and delegates to it', async () => {
+    const { createEngine, loadEngine } = await import('../src/createEngine.js');
+    const { isBackupError } = await import('@backup/core');
+    // Nothing listens on port 1: the real Redis engine's describe() fails with SOURCE_FAILED.
+    const job = config.jobs[2]!;
+    const lazy = createEngine({ ...job, url: 'redis://127.0.0.1:1' } as typeof job, {});
+    const ctx = { signal: new AbortController().signal, logger: (await import('@backup/core')).silentLogger };
+    await expect(lazy.describe(ctx)).rejects.toSatisfy((e) => isBackupError(e, 'SOURCE_FAILED'));
+    const real = await loadEngine(job, {});
+    expect(Object.keys(lazy).sort()).toEqual(
+      ['name', 'describe', 'discover', 'backup', 'verify', 'restore'].sort(),
+    );
+    expect(typeof real.describe).toBe('function');
   });
 
   it.each([

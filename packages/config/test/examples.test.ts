@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../src/createEngine.js';
+import { createEngine, loadEngine } from '../src/createEngine.js';
 import { loadConfig } from '../src/loadConfig.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -43,7 +43,8 @@ describe('examples/', () => {
     const { config } = await loadConfig({ path, env });
     expect(config.jobs.length).toBeGreaterThan(0);
     for (const job of config.jobs) {
-      const engine = createEngine(job, env);
+      expect(createEngine(job, env).name).toBe(job.engine);
+      const engine = await loadEngine(job, env);
       expect(engine.name).toBe(job.engine);
     }
   });

@@ -1,6 +1,7 @@
 import { BackupError } from '@backup/core';
 import neo4j, { type AuthToken, type Config } from 'neo4j-driver';
 import type { Neo4jDriverLike } from './Neo4jDriverLike.js';
+import { NEO4J_URI_SCHEME } from './neo4jJobOptionsSchema.js';
 
 /**
  * TLS settings for `bolt://` and `neo4j://` URIs (the `+s`/`+ssc` schemes set TLS themselves and
@@ -37,8 +38,7 @@ const TRUST: Record<NonNullable<Neo4jTlsOptions['trust']>, NonNullable<Config['t
   all: 'TRUST_ALL_CERTIFICATES',
 };
 
-/** URI schemes neo4j-driver accepts; `+s` = TLS with system CAs, `+ssc` = TLS, any certificate. */
-export const NEO4J_URI_SCHEME = /^(neo4j|bolt)(\+s|\+ssc)?:\/\//i;
+export { NEO4J_URI_SCHEME };
 
 /**
  * Builds a neo4j-driver `Driver` (lossless integers, the driver's default) for `options`. The

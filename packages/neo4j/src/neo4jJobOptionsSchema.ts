@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { NEO4J_URI_SCHEME } from './createDriver.js';
+
+/** URI schemes neo4j-driver accepts; `+s` = TLS with system CAs, `+ssc` = TLS, any certificate. */
+export const NEO4J_URI_SCHEME = /^(neo4j|bolt)(\+s|\+ssc)?:\/\//i;
 
 /**
  * Zod schema of the Neo4j-specific keys of a YAML job, to be composed by `@backup/config` as
