@@ -14,6 +14,15 @@ export interface CliIo {
   logger?: Logger;
 }
 
+/** `wal-fetch`'s exit status for a usage error: 200 + `CONFIG_INVALID` (docs/cli.md). */
+const WAL_FETCH_FATAL_USAGE = 200 + EXIT_CODES.CONFIG_INVALID;
+
+/** True for a `wal-fetch` call without `--non-fatal` (its failures must be fatal to PostgreSQL). */
+function isFatalWalFetch(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  return args.includes('wal-fetch') && !args.includes('--non-fatal');
+}
+
 /**
  * Runs the `backup` CLI and resolves with the exit code (never throws). SIGINT/SIGTERM abort the
  * running operation cleanly (uploads aborted, no manifest) and exit with 130.
@@ -40,7 +49,10 @@ export async function main(io: Partial<CliIo> = {}): Promise<number> {
     return EXIT_CODES.OK;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : EXIT_CODES.USAGE;
+      if (error.exitCode === 0) return 0;
+      // PostgreSQL takes a restore_command status of 1-125 for "file missing" and may end the
+      // recovery and promote: a typo in restore_command must stop recovery instead (202, fatal).
+      return isFatalWalFetch(full.argv) ? WAL_FETCH_FATAL_USAGE : EXIT_CODES.USAGE;
     }
     return handleError(error, logger, full.stderr);
   } finally {

@@ -1,5 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, chown, copyFile, link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -351,6 +362,46 @@ describe('point-in-time recovery with the backup CLI as archive_command and rest
     expect(await ids((sql) => server.query(sql))).toBe(idList(range(1, 320), range(401, 510)));
     expect(await ids((sql) => source.query(sql))).toBe(idList(range(1, 320), range(401, 510)));
   }, 180_000);
+
+  it('stops the recovery instead of promoting while wal-fetch cannot read the archive, and finishes it once it can', async () => {
+    const dataDir = await postgresDir('unreadable');
+    const result = await run([
+      'pitr-restore',
+      '--data-dir',
+      dataDir,
+      '--latest',
+      '--target-timeline',
+      '1',
+      '--no-archive',
+      '--restore-command',
+      `${nodeBin} ${bin} --config ${config} wal-fetch %f %p --job ${JOB} --retry-seconds 1`,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    // The server's OS user cannot read the archive: a storage outage as wal-fetch sees it. Before,
+    // wal-fetch exited 8, PostgreSQL took that for the end of the archive and promoted a cluster
+    // missing everything after the base backup.
+    const dir = join(repo, JOB, 'wal', '00000001');
+    await chmod(dir, 0o000);
+    let failure: unknown;
+    try {
+      failure = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 60_000 }).then(
+        (server) => {
+          started.push(server);
+          return undefined;
+        },
+        (error: unknown) => error,
+      );
+    } finally {
+      await chmod(dir, 0o700);
+    }
+    expect(String(failure)).toMatch(/could not restore file .* exit code 208/);
+    expect((await stat(join(dataDir, 'recovery.signal'))).isFile()).toBe(true);
+    // Storage back: the same data directory recovers to the end of the archive.
+    const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
+    started.push(server);
+    await waitPromoted(server);
+    expect(await ids((sql) => server.query(sql))).toBe(await ids((sql) => source.query(sql)));
+  }, 240_000);
 
   it('wal-fetch exits 1 for a missing file and wal-push exits 8 for a different file under an archived name', async () => {
     const missing = await run(['wal-fetch', '0000000A.history', join(work, 'nothing')]);

@@ -10,16 +10,34 @@
 //   (a) pgbackrest backup --type=full (zst level 3, process-max 2, start-fast) into a local repo;
 //   (b) ours: `backup run` of a `mode: physical` job (pg_basebackup -D - -Ft -X fetch -> zstd-3 ->
 //       fs) in a fresh CLI process; target (b)/(a) <= 1.5x;
-//   (c) per-segment cost of `backup wal-push <segment>` (fresh process each, as archive_command
-//       runs it) without and with NODE_COMPILE_CACHE, vs `pgbackrest archive-push` of the same
-//       segments, and bare `node -e 0`;
-//   (d) archiving under load for N seconds with each tool as archive_command, after a checkpoint
+//   (c) per-segment cost of `backup wal-push` (fresh process each, as archive_command runs it):
+//       `--ahead 0` on a lone segment (the full push: load the CLI, hash, compress, store), and
+//       `--no-helper` (the look-ahead inside the call, so no background process skews the other
+//       rows) in a pg_wal/ + archive_status/*.ready layout called for each segment in order as
+//       the archiver does (a call pushes up to 16 more ready segments, 4 at a time; the calls for
+//       segments pushed ahead are answered from their spool markers): per call and the mean per
+//       segment; vs `pgbackrest archive-push` (sync) of the same segments, and
+//       bare `node -e 0`;
+//   (d) archiving under load for N seconds with each tool as archive_command (ours: the default,
+//       which starts the background archive helper, and `--ahead 0`), after a checkpoint
 //       (so every run starts with the same full-page-write burst), with two workloads: pgbench's
 //       TPC-B-like script (-N) and bulk inserts (5000 rows per transaction): WAL generated,
 //       segments archived, largest backlog (.ready files), backlog at the end and time to drain it.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, chown, copyFile, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,7 +182,7 @@ try {
   await writeFile(
     config,
     `storage:\n  type: fs\n  path: ${ourRepo}\ncompression: { algorithm: zstd, level: 3 }\njobs:\n` +
-      ['phys', 'warm', 'walpush', 'walpush-cached', 'phys-load', 'phys-load-cached']
+      ['phys', 'warm', 'walpush', 'walpush-ahead', 'phys-load', 'phys-load-p1']
         .map(
           (job) =>
             `  - name: ${job}\n    engine: postgres\n    mode: physical\n    url: ${pg.url('postgres')}\n`,
@@ -232,32 +250,65 @@ try {
     if (isRoot) await chown(target, uid, gid);
     names.push(row!.name);
   }
-  const cache = join(work, 'node-compile-cache');
-  await mkdir(cache);
-  if (isRoot) await chown(cache, uid, gid);
+  // The look-ahead layout: a copy of the segments as pg_wal/ with every segment marked ready.
+  const laDir = join(work, 'lookahead');
+  await mkdir(join(laDir, 'pg_wal', 'archive_status'), { recursive: true });
+  for (const name of names) {
+    await copyFile(join(segDir, name), join(laDir, 'pg_wal', name));
+    await writeFile(join(laDir, 'pg_wal', 'archive_status', `${name}.ready`), '');
+  }
+  if (isRoot) execFileSync('chown', ['-R', `${uid}:${gid}`, laDir]);
   const bare: number[] = [];
   const ours: number[] = [];
-  const oursCached: number[] = [];
+  const oursAhead: number[] = [];
   const pgbrPush: number[] = [];
   const walEnv = { ...process.env, LOG_LEVEL: 'warn' };
   for (let i = 0; i < 3; i++) bare.push(await timed(nodeBin, ['-e', '0'], { asPostgres: true }));
-  // Warm the compile cache once (not timed).
+  // Warm the compile cache once (not timed): wal-push and wal-fetch enable Node's compile cache.
   if (names[0]) {
     await timed(nodeBin, [cliBin, '--config', config, 'wal-push', join(segDir, names[0]), '--job', 'warm'], {
       asPostgres: true,
-      env: { ...walEnv, NODE_COMPILE_CACHE: cache },
+      env: walEnv,
     });
   }
   for (const [i, name] of names.entries()) {
     const path = join(segDir, name);
-    const push = (job: string, extra: NodeJS.ProcessEnv = {}) =>
-      timed(nodeBin, [cliBin, '--config', config, 'wal-push', path, '--job', job], {
-        asPostgres: true,
-        env: { ...walEnv, ...extra },
-      });
     const steps = [
-      async () => ours.push(await push('walpush')),
-      async () => oursCached.push(await push('walpush-cached', { NODE_COMPILE_CACHE: cache })),
+      async () =>
+        ours.push(
+          await timed(
+            nodeBin,
+            [cliBin, '--config', config, 'wal-push', path, '--job', 'walpush', '--ahead', '0'],
+            { asPostgres: true, env: walEnv },
+          ),
+        ),
+      async () => {
+        oursAhead.push(
+          await timed(
+            nodeBin,
+            [
+              cliBin,
+              '--config',
+              config,
+              'wal-push',
+              `pg_wal/${name}`,
+              '--job',
+              'walpush-ahead',
+              '--no-helper',
+            ],
+            {
+              asPostgres: true,
+              env: walEnv,
+              cwd: laDir,
+            },
+          ),
+        );
+        // What the archiver does after an exit 0.
+        await rename(
+          join(laDir, 'pg_wal', 'archive_status', `${name}.ready`),
+          join(laDir, 'pg_wal', 'archive_status', `${name}.done`),
+        );
+      },
       async () => pgbrPush.push(await pgbackrest('archive-push', path)),
     ];
     for (let k = 0; k < steps.length; k++) await steps[(k + i) % steps.length]!();
@@ -267,10 +318,13 @@ try {
   // ---- (d) archiving under pgbench load -----------------------------------------------------------
   const archiveRuns: Array<Record<string, string | number>> = [];
   const commands: Array<[string, string]> = [
-    ['ours: backup wal-push', `${nodeBin} ${cliBin} --config ${config} wal-push %p --job phys-load`],
     [
-      'ours: backup wal-push + NODE_COMPILE_CACHE',
-      `NODE_COMPILE_CACHE=${cache} ${nodeBin} ${cliBin} --config ${config} wal-push %p --job phys-load-cached`,
+      'ours: backup wal-push (default: archive helper)',
+      `${nodeBin} ${cliBin} --config ${config} wal-push %p --job phys-load`,
+    ],
+    [
+      'ours: backup wal-push --ahead 0',
+      `${nodeBin} ${cliBin} --config ${config} wal-push %p --job phys-load-p1 --ahead 0`,
     ],
     ['pgbackrest archive-push', `pgbackrest --config=${pgbrConf} --stanza=bench archive-push %p`],
   ];
@@ -389,13 +443,47 @@ try {
       ],
     ]);
   console.log('');
+  const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
+  const ratio = (xs: number[], f: (v: number[]) => number) => `${(f(xs) / f(pgbrPush)).toFixed(2)}x`;
   if (names.length > 0)
     table([
-      [`per WAL segment (${names.length} segments of 16 MiB, fresh process each)`, 'min ms', 'median ms'],
-      ['node -e 0 (process start alone)', ms(min(bare)), ms(median(bare))],
-      ['(c) ours: backup wal-push', ms(min(ours)), ms(median(ours))],
-      ['(c) ours: backup wal-push, NODE_COMPILE_CACHE warm', ms(min(oursCached)), ms(median(oursCached))],
-      ['(c) pgbackrest archive-push (sync, zst-3)', ms(min(pgbrPush)), ms(median(pgbrPush))],
+      [
+        `per WAL segment (${names.length} segments of 16 MiB, fresh process per call)`,
+        'min ms',
+        'median ms',
+        'mean ms',
+        'ratio min',
+        'ratio median',
+        'ratio mean',
+      ],
+      ['node -e 0 (process start alone)', ms(min(bare)), ms(median(bare)), ms(mean(bare)), '', '', ''],
+      [
+        '(c) ours: backup wal-push --ahead 0 (full push per call)',
+        ms(min(ours)),
+        ms(median(ours)),
+        ms(mean(ours)),
+        ratio(ours, min),
+        ratio(ours, median),
+        ratio(ours, mean),
+      ],
+      [
+        '(c) ours: wal-push --no-helper (in-call look-ahead 16, 4 at a time), in order',
+        ms(min(oursAhead)),
+        ms(median(oursAhead)),
+        ms(mean(oursAhead)),
+        ratio(oursAhead, min),
+        ratio(oursAhead, median),
+        ratio(oursAhead, mean),
+      ],
+      [
+        '(c) pgbackrest archive-push (sync, zst-3)',
+        ms(min(pgbrPush)),
+        ms(median(pgbrPush)),
+        ms(mean(pgbrPush)),
+        '',
+        '',
+        '',
+      ],
     ]);
   if (names.length > 0) console.log(`stored WAL (ours, zstd-3): ${mb(walStored / names.length)} per segment`);
   console.log('');

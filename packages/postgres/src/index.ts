@@ -67,6 +67,18 @@ export type { PruneWalOptions, PruneWalResult } from './wal/pruneWal.js';
 export { pruneWal } from './wal/pruneWal.js';
 export type { PushWalFileOptions, PushWalFileResult } from './wal/pushWalFile.js';
 export { pushWalFile } from './wal/pushWalFile.js';
+export type {
+  DrainReadyWalFilesOptions,
+  DrainReadyWalFilesResult,
+  PushWalFilesOptions,
+  PushWalFilesResult,
+} from './wal/pushWalFiles.js';
+export {
+  drainReadyWalFiles,
+  MAX_WAL_PUSH_AHEAD,
+  MAX_WAL_PUSH_PARALLEL,
+  pushWalFiles,
+} from './wal/pushWalFiles.js';
 export { readArchivedWalFile } from './wal/readArchivedWalFile.js';
 export type { WalPageHeader } from './wal/readWalPageHeader.js';
 export { readWalPageHeader } from './wal/readWalPageHeader.js';
@@ -76,3 +88,22 @@ export { parseWalFile, requireWalFile } from './wal/walFileKind.js';
 export { walObjectKey, walPrefix, walSidecarKey } from './wal/walKeys.js';
 export type { WalSidecar } from './wal/walSidecarSchema.js';
 export { walSidecarSchema } from './wal/walSidecarSchema.js';
+export type { WalSpoolMarker } from './wal/walSpool.js';
+export {
+  acquireHelperLock,
+  archiveStatusDir,
+  defaultWalSpoolDir,
+  hashFile,
+  helperLockPath,
+  listReadyWalFiles,
+  listSpoolMarkers,
+  liveHelper,
+  liveHelperPid,
+  markerProves,
+  pruneSpoolMarkers,
+  readSpoolMarker,
+  releaseHelperLock,
+  removeSpoolMarker,
+  waitForMarker,
+  writeSpoolMarker,
+} from './wal/walSpool.js';

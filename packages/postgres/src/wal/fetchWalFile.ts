@@ -28,8 +28,18 @@ export interface FetchWalFileOptions {
   /** Needed for encrypted archives (`DECRYPT_FAILED` without). */
   decryptor?: ArtifactDecryptor | undefined;
   logger?: Logger | undefined;
-  /** Attempts for storage errors (`STORAGE_UNREACHABLE`) before failing; default 3 (waits 0.5 s, 1 s). */
+  /**
+   * Attempts for storage errors (`STORAGE_UNREACHABLE`) before failing; default 3 (waits 0.5 s,
+   * 1 s). Ignored when `retryForMs` is set.
+   */
   attempts?: number | undefined;
+  /**
+   * Keep retrying storage errors (`STORAGE_UNREACHABLE`) for this many milliseconds (>= 0), with
+   * waits doubling from 0.5 s up to 10 s, the last one cut to end at the deadline; then fail with
+   * the last error. For `restore_command`, where a storage that is down for a moment must not look
+   * like the end of the archive (see the CLI's `wal-fetch --retry-seconds`).
+   */
+  retryForMs?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -46,7 +56,7 @@ export type FetchWalFileResult =
  * corrupt file. A file whose sidecar is missing (never archived, or a push that did not commit) is
  * `missing`: PostgreSQL asks for files that do not exist (the next timeline's history file, the
  * segment after the end of the archive) and must be told so with a non-zero exit below 126.
- * Storage errors are retried (`attempts`).
+ * Storage errors are retried (`attempts`, or for `retryForMs`).
  *
  * @throws BackupError `CONFIG_INVALID` (not a WAL file name), `CHECKSUM_MISMATCH`, `DECRYPT_FAILED`,
  *   `MANIFEST_INVALID` (bad sidecar), `STORAGE_UNREACHABLE`, `RESTORE_FAILED` (cannot write
@@ -56,14 +66,32 @@ export async function fetchWalFile(options: FetchWalFileOptions): Promise<FetchW
   const file = requireWalFile(options.name);
   const logger = options.logger ?? silentLogger;
   const attempts = Math.max(1, options.attempts ?? 3);
+  const { retryForMs } = options;
+  if (retryForMs !== undefined && !(Number.isFinite(retryForMs) && retryForMs >= 0)) {
+    throw new BackupError('CONFIG_INVALID', `retryForMs must be a number >= 0, got ${String(retryForMs)}`, {
+      details: { field: 'retryForMs' },
+    });
+  }
+  const deadline = retryForMs === undefined ? undefined : Date.now() + retryForMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fetchOnce(options, file.name, walSidecarKey(options.job, file), logger);
     } catch (error) {
-      if (!isBackupError(error, 'STORAGE_UNREACHABLE') || attempt >= attempts || options.signal?.aborted)
-        throw error;
-      logger.warn({ name: file.name, attempt, err: error }, 'fetching a WAL file failed; retrying');
-      await new Promise((r) => setTimeout(r, 500 * attempt));
+      if (!isBackupError(error, 'STORAGE_UNREACHABLE') || options.signal?.aborted) throw error;
+      let wait: number;
+      if (deadline === undefined) {
+        if (attempt >= attempts) throw error;
+        wait = 500 * attempt;
+      } else {
+        const left = deadline - Date.now();
+        if (left <= 0) throw error;
+        wait = Math.min(left, 10_000, 500 * 2 ** Math.min(attempt - 1, 5));
+      }
+      logger.warn(
+        { name: file.name, attempt, waitMs: wait, err: error },
+        'fetching a WAL file failed; retrying',
+      );
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 }
