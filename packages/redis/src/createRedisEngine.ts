@@ -21,6 +21,7 @@ import { openRdbStream } from './openRdbStream.js';
 import { openRedisClient } from './openRedisClient.js';
 import { endpointLabel, parseRedisUrl, type RedisEndpoint } from './parseRedisUrl.js';
 import { type RdbCheckResult, RdbStreamCheck } from './RdbStreamCheck.js';
+import { RespConnection } from './RespConnection.js';
 import { RestoreTarget } from './RestoreTarget.js';
 import { rdbVersionOfRedis } from './rdbVersionOfRedis.js';
 import { readRdbHeader } from './readRdbHeader.js';
@@ -66,7 +67,10 @@ export interface RedisEngineOptions {
   cluster?: boolean | undefined;
   /** TLS files for `rediss://` URLs. */
   tls?: RedisTlsOptions | undefined;
-  /** Keys mode: SCAN COUNT hint; default 1000. */
+  /**
+   * Keys mode: SCAN COUNT hint, about the keys per round trip (two round trips are in flight);
+   * default 250, which keeps a keys-mode backup under 150 MiB peak RSS (docs/performance.md).
+   */
   scanCount?: number | undefined;
   /** Restore: keys per pipelined RESTORE batch; default 500. */
   batchSize?: number | undefined;
@@ -425,14 +429,19 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
         };
       }
       const db = typeof meta['db'] === 'number' ? meta['db'] : 0;
-      const client = await connect(ep, db);
+      const connection = await RespConnection.open(ep, {
+        tls: tlsFor(ep, options.tls),
+        db,
+        connectTimeoutMs: options.connectTimeoutMs,
+        signal: ctx.signal,
+      });
       try {
         const stats: ExportKeysStats = { records: 0, vanished: 0, rdbVersion: null, types: {} };
         const major = Number(/^(\d+)/.exec(serverVersion)?.[1] ?? 7);
         const source = Readable.from(
           exportKeys(
             {
-              client,
+              connection,
               db,
               source: server,
               serverVersion,
@@ -443,7 +452,7 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
             },
             stats,
           ),
-          { objectMode: false, highWaterMark: 4 << 20 },
+          { objectMode: false, highWaterMark: 1 << 20 },
         );
         await sink.write({
           name: keysArtifactName(unit.name),
@@ -466,7 +475,7 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
           types: stats.types,
         };
       } finally {
-        client.disconnect();
+        connection.close();
       }
     },
 

@@ -7,6 +7,7 @@ export type { RedisEngineOptions, RedisRestoreOptions } from './createRedisEngin
 export { createRedisEngine } from './createRedisEngine.js';
 export type { DumpPayloadInfo } from './dumpPayload.js';
 export { buildDumpPayload, checkDumpPayload } from './dumpPayload.js';
+export type { RespArg } from './encodeResp.js';
 export type { ExportKeysOptions, ExportKeysStats } from './exportKeys.js';
 export { exportKeys } from './exportKeys.js';
 export type { KeysArtifactParserOptions, KeysArtifactRecord } from './KeysArtifactParser.js';
@@ -34,6 +35,8 @@ export type {
 export { RdbStreamParser } from './RdbStreamParser.js';
 export type { RdbFraming, ReplicationRdbStreamOptions } from './ReplicationRdbStream.js';
 export { ReplicationRdbStream } from './ReplicationRdbStream.js';
+export type { RespConnectionOptions, RespReply } from './RespConnection.js';
+export { RespConnection, RespError } from './RespConnection.js';
 export { rdbTypeName } from './rdbTypes.js';
 export { rdbVersionOfRedis } from './rdbVersionOfRedis.js';
 export type { RdbHeader } from './readRdbHeader.js';

@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { BackupError, type Logger, silentLogger } from '@backup/core';
+import { encodeResp } from './encodeResp.js';
 import { endpointLabel, type RedisEndpoint } from './parseRedisUrl.js';
 import { type RdbFraming, ReplicationRdbStream } from './ReplicationRdbStream.js';
 import { redisFailure } from './redisFailure.js';
@@ -35,16 +36,6 @@ export interface RdbTransfer {
   length: number | undefined;
   /** The server accepted `REPLCONF rdb-only 1` (7.0+): it closes the link after the RDB. */
   rdbOnly: boolean;
-}
-
-/** RESP array of bulk strings. */
-function encodeCommand(args: readonly string[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const arg of args) {
-    const bytes = Buffer.from(arg, 'utf8');
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(parts);
 }
 
 /**
@@ -158,7 +149,7 @@ export async function openRdbStream(options: OpenRdbStreamOptions): Promise<RdbT
     }
   };
   const command = async (args: readonly string[], stage: string): Promise<string> => {
-    socket.write(encodeCommand(args));
+    socket.write(encodeResp([args]));
     return readLine(stage, false);
   };
 

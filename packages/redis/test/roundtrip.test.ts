@@ -20,6 +20,7 @@ import {
   KeysArtifactParser,
   parseRedisUrl,
   REDIS_KEYS_MEDIA_TYPE,
+  RespConnection,
 } from '../src/index.js';
 import { RestoreTarget } from '../src/RestoreTarget.js';
 import { restoreKeys } from '../src/restoreKeys.js';
@@ -257,9 +258,10 @@ describe('round trips on one source', () => {
     let deleted = 0;
     // Pipelined: the first yield after the header holds batch 1; SCAN's next batch is already
     // known, its DUMPs run in the next round trip. Delete everything now: they must vanish.
+    const connection = await RespConnection.open(parseRedisUrl(source.url()), { db: 12 });
     for await (const text of exportKeys(
       {
-        client: r,
+        connection,
         db: 12,
         source: 'test',
         serverVersion: source.version,
@@ -271,6 +273,7 @@ describe('round trips on one source', () => {
       lines.push(toText(text));
       if (lines.length === 2) deleted = Number(await r.del(...(await r.keys('vanish:*'))));
     }
+    connection.close();
     expect(deleted).toBeGreaterThan(0);
     expect(stats.vanished).toBeGreaterThan(0);
     // Keys deleted before SCAN reached them are simply not listed (not a point-in-time snapshot).
