@@ -9,7 +9,7 @@
 // agent rows per GB of database, as in shared/notes/performance.md. Reports min and median over
 // the runs of: (a) `pg_dump -Fc -Z0 | zstd -3 > file`, (b) our backup to a directory, (c) our
 // backup to s3rver (when @backup/core exports S3Storage), (d) `pg_restore -d <db> file` of a local
-// -Fc -Z0 file, (e) our restore from the (b) set, (f) peak RSS of our backup process; and the
+// -Fc -Z0 file, (e) our restore from the (b) set, (f)/(g) peak RSS of our backup process to fs / s3rver; and the
 // ratios ours / baseline against the targets: backup <= 1.10x, restore <= 1.10x, RSS <= 150 MiB.
 
 import { spawn } from 'node:child_process';
@@ -140,7 +140,7 @@ try {
   await timeShell(`${bin('pg_dump')} -Fc -Z0 --no-password --dbname=bench > ${localDump}`, env);
   const localDumpBytes = (await stat(localDump)).size;
 
-  const results: Record<string, number[]> = { a: [], b: [], c: [], d: [], e: [], f: [] };
+  const results: Record<string, number[]> = { a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
   let baselineBytes = 0;
   let ourStored = 0;
   let ourPlaintext = 0;
@@ -186,7 +186,7 @@ try {
         },
       });
       results['c']!.push(s3ours.ms);
-      results['f']!.push(s3ours.maxRssBytes);
+      results['g']!.push(s3ours.maxRssBytes);
     }
 
     // (d) baseline restore from the local file, into a fresh database
@@ -236,7 +236,11 @@ try {
     row('(d) pg_restore -d db local.dump', results['d']!),
     row('(e) ours: restore <- fs set', results['e']!, results['d'], '<= 1.10x'),
   ];
-  const rss = results['f']!;
+  const rssLine = (label: string, rss: number[]) =>
+    rss.length === 0
+      ? `${label}: skipped`
+      : `${label}: max ${(Math.max(...rss) / MIB).toFixed(1)} MiB, median ${(median(rss) / MIB).toFixed(1)} MiB ` +
+        `(target <= 150 MiB: ${Math.max(...rss) <= 150 * MIB ? 'ok' : 'OVER'})`;
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => String(r[i]).length)));
   const line = (r: string[]) => `| ${r.map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} |`;
   console.log('');
@@ -247,10 +251,8 @@ try {
   console.log(line(table[0]!));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of table.slice(1)) console.log(line(r as string[]));
-  console.log(
-    `(f) peak RSS of our backup process: max ${(Math.max(...rss) / MIB).toFixed(1)} MiB, median ` +
-      `${(median(rss) / MIB).toFixed(1)} MiB (target <= 150 MiB: ${Math.max(...rss) <= 150 * MIB ? 'ok' : 'OVER'})`,
-  );
+  console.log(rssLine('(f) peak RSS of our backup process -> fs', results['f']!));
+  console.log(rssLine('(g) peak RSS of our backup process -> s3rver', results['g']!));
   if (!s3)
     console.log('(c) skipped: @backup/core does not export S3Storage yet (rebuild core once it does).');
 } finally {
