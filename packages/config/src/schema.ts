@@ -41,7 +41,7 @@ export const s3StorageConfigSchema = z.object({
   region: z.string().optional(),
   /** Path-style URLs (Garage, MinIO). */
   forcePathStyle: z.boolean().optional(),
-  /** Multipart part size in bytes (default 16 MiB, min 5 MiB). */
+  /** Size in bytes of the first 1,000 multipart parts (default 8 MiB, min 5 MiB; doubles every 1,000 parts). */
   partSize: z
     .number()
     .int()

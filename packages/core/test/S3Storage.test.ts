@@ -194,7 +194,7 @@ describe('S3Storage memory', () => {
 
   it('puts a 64 MiB stream with 5 MiB parts x 2 reading ahead at most 3 parts, RSS growing < 40 MiB', async () => {
     const gc = exposeGc();
-    // Warm-up: load and compile the upload path (SDK, lib-storage, s3rver) before measuring.
+    // Warm-up: load and compile the upload path (SDK, s3rver) before measuring.
     await storage.put('memory/warm-up.bin', randomStream(12, createHash('sha256')));
     gc();
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addAbortSignal, finished, Readable, Transform } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
 import type {
   DeleteObjectsCommand,
   DeleteObjectsCommandOutput,
@@ -17,15 +17,12 @@ import type {
   StorageBackend,
   StorageCapabilities,
 } from './StorageBackend.js';
+import { MAX_PART_SIZE, MAX_PARTS, type UploadStreamError, uploadStream } from './uploadStream.js';
 
 const MiB = 1024 * 1024;
 
 /** Smallest part S3 accepts, except for the last part (AWS doc "Amazon S3 multipart upload limits"). */
 const MIN_PART_SIZE = 5 * MiB;
-/** Largest part S3 accepts (AWS doc "Amazon S3 multipart upload limits"). */
-const MAX_PART_SIZE = 5 * 1024 * MiB;
-/** Most parts one multipart upload may have (AWS doc "Amazon S3 multipart upload limits"). */
-const MAX_PARTS = 10_000;
 /** Most keys one DeleteObjects request may name (AWS API reference "DeleteObjects"). */
 const DELETE_BATCH = 1000;
 
@@ -98,16 +95,19 @@ export interface S3StorageOptions {
    */
   credentials?: S3StorageCredentials;
   /**
-   * Multipart part size in bytes. Default 16 MiB; at least 5 MiB and at most 5 GiB (S3 limits).
-   * An object may have at most 10,000 parts, so the largest object `put` can store is
-   * `partSize x 10,000` (156.25 GiB at the default); a larger body fails with `CONFIG_INVALID`.
+   * Size in bytes of the first 1,000 multipart parts. Default 8 MiB; at least 5 MiB and at most
+   * 5 GiB (S3 limits). Parts 1,001-2,000 are twice as large, and so on (at most 5 GiB), so a
+   * stream of unknown length fits S3's 10,000 parts up to `1,000 x partSize x 1,023` bytes (about
+   * 8 TB at the default); a larger body fails with `CONFIG_INVALID`. A body up to `partSize`
+   * bytes is stored with one PutObject.
    */
   partSize?: number;
   /**
-   * Parts uploaded concurrently. Default 2, at least 1. Memory of one `put` is bounded by about
-   * `partSize x (queueSize + 1)` bytes (the parts in flight plus the one being filled): 48 MiB at
-   * the defaults, which keeps a whole backup run under the 150 MiB RSS target
-   * (shared/notes/performance.md); raise it for high-latency links such as AWS across regions.
+   * Parts uploaded concurrently. Default 2, at least 1. Memory of one `put` is bounded by
+   * `partSize x (queueSize + 1)` bytes (reused part buffers: the parts in flight plus the one being
+   * filled): 24 MiB at the defaults for objects under 7.8 GiB, which keeps a whole backup run under
+   * the 150 MiB RSS target (shared/notes/performance.md); raise it for high-latency links such as
+   * AWS across regions.
    */
   queueSize?: number;
   /**
@@ -144,12 +144,6 @@ function isAbortError(error: unknown): boolean {
   return errorShape(error).name === 'AbortError';
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === 'AbortError') return reason;
-  return Object.assign(new Error('The operation was aborted', { cause: reason }), { name: 'AbortError' });
-}
-
 function configError(field: string, message: string): BackupError {
   return new BackupError('CONFIG_INVALID', `storage.${field} ${message}`, { details: { field } });
 }
@@ -175,9 +169,7 @@ function sanitizeEndpoint(endpoint: string): string {
 }
 
 type S3Sdk = typeof import('@aws-sdk/client-s3');
-type LibStorage = typeof import('@aws-sdk/lib-storage');
 let sdkModule: Promise<S3Sdk> | undefined;
-let libStorageModule: Promise<LibStorage> | undefined;
 
 /**
  * The AWS SDK is loaded on first use, not when `@backup/core` is imported: it costs ~30 MiB of RSS
@@ -186,11 +178,6 @@ let libStorageModule: Promise<LibStorage> | undefined;
 function loadSdk(): Promise<S3Sdk> {
   sdkModule ??= import('@aws-sdk/client-s3');
   return sdkModule;
-}
-
-function loadLibStorage(): Promise<LibStorage> {
-  libStorageModule ??= import('@aws-sdk/lib-storage');
-  return libStorageModule;
 }
 
 let chainRegion: Promise<string> | undefined;
@@ -257,15 +244,15 @@ const contentMd5Middleware = ((next: (args: BuildArguments) => Promise<unknown>)
   }) as unknown as StackMiddleware;
 
 /**
- * S3 backend (AWS S3, Garage, MinIO, s3rver) on `@aws-sdk/client-s3` v3 and `@aws-sdk/lib-storage`.
+ * S3 backend (AWS S3, Garage, MinIO, s3rver) on `@aws-sdk/client-s3` v3.
  *
- * - `put` streams through lib-storage's `Upload`: a body up to `partSize` is sent with one
- *   PutObject, a larger one as a multipart upload with `queueSize` parts in flight. S3 makes the
- *   object visible only when PutObject or CompleteMultipartUpload succeeds, so a failed put never
- *   replaces an existing object. On failure the multipart upload is aborted (lib-storage
- *   `leavePartsOnError: false`), then aborted once more by this class, as AWS advises for parts
- *   that were still in flight (API reference "AbortMultipartUpload"); `NoSuchUpload` then means
- *   "already gone". If the server refuses the abort, the error says so and names the upload id.
+ * - `put` streams through {@link uploadStream} (this package's multipart loop over reused part
+ *   buffers): a body up to `partSize` is sent with one PutObject, a larger one as a multipart upload
+ *   with `queueSize` parts in flight. S3 makes the object visible only when PutObject or
+ *   CompleteMultipartUpload succeeds, so a failed put never replaces an existing object. On failure
+ *   the part requests in flight are cancelled and awaited, then the multipart upload is aborted
+ *   (API reference "AbortMultipartUpload"; `NoSuchUpload` means "already gone"). If the server
+ *   refuses the abort, the error says so and names the upload id.
  * - `createExclusive` is PutObject with `If-None-Match: *` (AWS S3 since 2024-08, user guide
  *   "Conditional writes"): 412 PreconditionFailed means the key exists.
  * - Checksums: the client this class creates sets `requestChecksumCalculation` and
@@ -275,7 +262,7 @@ const contentMd5Middleware = ((next: (args: BuildArguments) => Promise<unknown>)
  *   `x-amz-sdk-checksum-algorithm`, GetObject sends `x-amz-checksum-mode`, and a stream body goes
  *   out `aws-chunked` with a trailing checksum. s3rver 3.7 stores that framing as object data
  *   (observed with s3rver 3.7.1), and older MinIO and Garage reject or misread these headers.
- *   (lib-storage sends each part as a buffer, so from this class the headers, not the framing,
+ *   (parts go out as buffers, so from this class the headers, not the framing,
  *   would reach the server; the test suite asserts that neither does.)
  *   Source: AWS SDKs and Tools reference guide "Data integrity protections for Amazon S3". The
  *   stored bytes are verified end to end by the manifest's sha256 instead.
@@ -332,7 +319,7 @@ export class S3Storage implements StorageBackend {
     this.prefix = prefix;
     this.root = prefix ? `${prefix}/` : '';
 
-    this.partSize = options.partSize ?? 16 * MiB;
+    this.partSize = options.partSize ?? 8 * MiB;
     if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
       throw configError(
         'partSize',
@@ -457,18 +444,15 @@ export class S3Storage implements StorageBackend {
 
   /**
    * Stores `body` at `key` (see the class comment for the upload strategy). Resolves with the bytes
-   * stored. Reports bytes uploaded so far through `options.onProgress` (lib-storage's
-   * `httpUploadProgress` events: per part for multipart uploads). Throws `SOURCE_FAILED` when the
-   * body stream fails or closes early, `ABORTED` on the signal, `CONFIG_INVALID` for unsafe keys or a
-   * body over `partSize x 10,000` bytes, `STORAGE_UNREACHABLE` for S3 errors.
+   * stored. Reports the bytes S3 acknowledged so far through `options.onProgress` (after each
+   * part, or once after a PutObject). Throws `SOURCE_FAILED` when the body stream fails or closes
+   * early, `ABORTED` on the signal, `CONFIG_INVALID` for unsafe keys or a body over 10,000 parts
+   * (see `partSize`), `STORAGE_UNREACHABLE` for S3 errors.
    *
-   * On the signal, the body is cut off and lib-storage aborts the multipart upload itself before
-   * `put` settles. lib-storage's own `Upload.abort()` is not used: it makes `done()` reject at once
-   * while part requests still run and sends AbortMultipartUpload later in the background, or never
-   * when the body does not end (lib-storage `Upload.__abortTimeout`), which would leave parts
-   * behind. So `put` settles once the part requests in flight (at most `queueSize`) return. A
-   * signal that fires after the whole body was read no longer stops the final PutObject or
-   * CompleteMultipartUpload (lib-storage sends them without a signal): `put` then resolves.
+   * On the signal, reading stops, the part requests in flight are cancelled and the multipart
+   * upload is aborted before `put` settles. A signal that fires after the whole body was read no
+   * longer stops the final PutObject or CompleteMultipartUpload (cancelling it could leave an
+   * object S3 completed while `put` reports a failure): `put` then resolves.
    */
   async put(key: string, body: Readable | Uint8Array | string, options: PutOptions = {}): Promise<PutResult> {
     const objectKey = this.objectKey(key);
@@ -486,92 +470,37 @@ export class S3Storage implements StorageBackend {
           ? Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)])
           : body;
 
-    const maxSize = this.partSize * MAX_PARTS;
-    let size = 0;
-    let sourceError: unknown;
-    let settled = false;
-    const counter = new Transform({
-      transform: (chunk: Buffer, _encoding, callback) => {
-        size += chunk.length;
-        if (size > maxSize) {
-          sourceError ??= configError(
-            'partSize',
-            `${this.partSize} allows objects up to ${maxSize} bytes (10,000 parts) but ${key} is larger: raise storage.partSize`,
-          );
-          callback(sourceError as Error);
-          return;
-        }
-        callback(null, chunk);
-      },
-    });
-    // pipe() (not pipeline()) so that lib-storage closing `counter` after an S3 error is not
-    // mistaken for a failure of the source.
-    const stopWatching = finished(source, (error) => {
-      if (error && !settled) {
-        sourceError ??= error;
-        counter.destroy(error);
-      }
-    });
-    source.pipe(counter);
-    const onAbort = () => {
-      if (!settled && signal) counter.destroy(abortError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    const [{ Upload }, client] = await Promise.all([loadLibStorage(), this.getClient()]);
-    const upload = new Upload({
-      client,
-      params: {
-        Bucket: this.bucket,
-        Key: objectKey,
-        Body: counter,
-        ContentType: options.contentType ?? 'application/octet-stream',
-      },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
-    const { onProgress } = options;
-    if (onProgress) {
-      upload.on('httpUploadProgress', (progress) => {
-        if (progress.loaded !== undefined) onProgress(progress.loaded);
-      });
-    }
+    const [sdk, client] = await Promise.all([loadSdk(), this.getClient()]);
     try {
-      await upload.done();
+      const size = await uploadStream({
+        client,
+        commands: sdk,
+        bucket: this.bucket,
+        key: objectKey,
+        body: source,
+        contentType: options.contentType ?? 'application/octet-stream',
+        partSize: this.partSize,
+        queueSize: this.queueSize,
+        ...(signal ? { signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        tooLarge: (bytes) =>
+          configError(
+            'partSize',
+            `${key} is larger than ${MAX_PARTS} parts starting at ${this.partSize} bytes allow (${bytes} bytes read so far): raise storage.partSize`,
+          ),
+      });
       return { size };
     } catch (error) {
-      settled = true;
-      const leftover = upload.uploadId ? await this.abortMultipart(objectKey, upload.uploadId) : undefined;
-      throw this.putError(key, error, sourceError, signal, leftover);
-    } finally {
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      stopWatching();
-      if (!source.readableEnded && !source.destroyed) source.destroy();
-    }
-  }
-
-  /**
-   * Aborts a multipart upload again after lib-storage's own abort. Returns `undefined` when it is
-   * gone (`NoSuchUpload` / 404 means lib-storage already aborted it), else what the server said.
-   */
-  private async abortMultipart(
-    objectKey: string,
-    uploadId: string,
-  ): Promise<{ uploadId: string; error: unknown } | undefined> {
-    try {
-      await (await this.getClient()).send(
-        new (await loadSdk()).AbortMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: objectKey,
-          UploadId: uploadId,
-        }),
+      const failure = error as UploadStreamError;
+      throw this.putError(
+        key,
+        failure.cause ?? error,
+        failure.fromSource ? (failure.cause ?? error) : undefined,
+        signal,
+        failure.leftover,
       );
-      return undefined;
-    } catch (error) {
-      if (errorShape(error).name === 'NoSuchUpload' || httpStatus(error) === 404) return undefined;
-      return { uploadId, error };
+    } finally {
+      if (!source.readableEnded && !source.destroyed) source.destroy();
     }
   }
 
