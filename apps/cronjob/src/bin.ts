@@ -1,8 +1,21 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 // A 1 MiB young generation makes V8 scavenge often enough to free the pipeline's spent Buffers
 // promptly: peak RSS of a backup drops by ~40 MiB (measured; see docs/performance.md).
-import { main } from './main.js';
+//
+// Start-up: main.js is imported after Node's on-disk compile cache is on, so a later run of the
+// same Node version reads compiled code instead of compiling every module again:
+// NODE_COMPILE_CACHE=<dir> (e.g. a persistent volume; a fresh container's tmpdir starts empty),
+// else <tmpdir>/node-compile-cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off. When the directory
+// cannot be created or written (a read-only filesystem), enableCompileCache reports FAILED and the
+// run goes on uncached, silently (docs/performance.md, "Start-up").
+import * as nodeModule from 'node:module';
 
+try {
+  nodeModule.enableCompileCache?.();
+} catch {
+  // Only a speed-up: never a reason to fail a run.
+}
+const { main } = await import('./main.js');
 const code = await main();
 process.exitCode = code;
 // Lingering sockets (keep-alive connections) must not keep a finished run alive; the timer is

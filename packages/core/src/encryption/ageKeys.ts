@@ -1,4 +1,4 @@
-import { Decrypter, Encrypter } from 'age-encryption';
+import { ageModule } from './ageModule.js';
 
 /**
  * Shapes of native X25519 age keys (age-encryption.org/v1, C2SP age spec "X25519 recipient
@@ -12,6 +12,7 @@ const IDENTITY_SHAPE = /^AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}$
 /** True when `recipient` is a valid native X25519 age recipient (`age1...`, checksum included). */
 export function isX25519Recipient(recipient: string): boolean {
   if (!RECIPIENT_SHAPE.test(recipient)) return false;
+  const { Encrypter } = ageModule();
   try {
     new Encrypter().addRecipient(recipient);
     return true;
@@ -28,6 +29,7 @@ export function isX25519Recipient(recipient: string): boolean {
 export function normalizeX25519Identity(line: string): string | undefined {
   const candidate = line === line.toLowerCase() ? line.toUpperCase() : line;
   if (!IDENTITY_SHAPE.test(candidate)) return undefined;
+  const { Decrypter } = ageModule();
   try {
     new Decrypter().addIdentity(candidate);
     return candidate;

@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
-import { Decrypter, identityToRecipient } from 'age-encryption';
 import { BackupError } from '../errors.js';
 import type { ArtifactDecryptor, ArtifactEncryption } from '../pipeline/encryption.js';
 import { normalizeX25519Identity } from './ageKeys.js';
+import { ageModule } from './ageModule.js';
 import { recipientFingerprint } from './recipientFingerprint.js';
 import { WebTransformDuplex } from './WebTransformDuplex.js';
 
@@ -69,7 +69,7 @@ export function createAgeDecryptor(options: AgeDecryptorOptions): ArtifactDecryp
   let fingerprints: Promise<string[]> | undefined;
   const ownFingerprints = () => {
     fingerprints ??= Promise.all(
-      identities.map(async (id) => recipientFingerprint(await identityToRecipient(id))),
+      identities.map(async (id) => recipientFingerprint(await ageModule().identityToRecipient(id))),
     );
     return fingerprints;
   };
@@ -80,7 +80,7 @@ export function createAgeDecryptor(options: AgeDecryptorOptions): ArtifactDecryp
         start: async (input) => {
           const refused = refuse(info, identities.length > 0, passphrase !== undefined);
           if (refused) throw refused;
-          const decrypter = new Decrypter();
+          const decrypter = new (ageModule().Decrypter)();
           for (const identity of identities) decrypter.addIdentity(identity);
           if (passphrase !== undefined) decrypter.addPassphrase(passphrase);
           try {

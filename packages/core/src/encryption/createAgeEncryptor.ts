@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
-import { Encrypter } from 'age-encryption';
+import type { Encrypter } from 'age-encryption';
 import { BackupError, toBackupError } from '../errors.js';
 import type { ArtifactEncryption, ArtifactEncryptor } from '../pipeline/encryption.js';
 import { isX25519Recipient } from './ageKeys.js';
+import { ageModule } from './ageModule.js';
 import { recipientFingerprint } from './recipientFingerprint.js';
 import { WebTransformDuplex } from './WebTransformDuplex.js';
 
@@ -80,7 +81,7 @@ export function createAgeEncryptor(options: AgeEncryptorOptions): ArtifactEncryp
       );
     }
     return ageEncryptor({ format: 'age', recipients: [], passphrase: true }, () => {
-      const encrypter = new Encrypter();
+      const encrypter = new (ageModule().Encrypter)();
       encrypter.setScryptWorkFactor(workFactor);
       encrypter.setPassphrase(passphrase);
       return encrypter;
@@ -102,7 +103,7 @@ export function createAgeEncryptor(options: AgeEncryptorOptions): ArtifactEncryp
   return ageEncryptor(
     { format: 'age', recipients: recipients.map(recipientFingerprint), passphrase: false },
     () => {
-      const encrypter = new Encrypter();
+      const encrypter = new (ageModule().Encrypter)();
       for (const recipient of recipients) encrypter.addRecipient(recipient);
       return encrypter;
     },
