@@ -38,10 +38,11 @@ export class ReplicationRdbStream extends Readable {
   private readonly framing: RdbFraming;
   private readonly options: ReplicationRdbStreamOptions;
   private remaining: number;
-  private tail: Buffer = Buffer.alloc(0);
+  /** Diskless: received bytes not pushed yet (they may end with the EOF mark). */
+  private pending: Buffer = Buffer.alloc(0);
   private finished = false;
   private paused = false;
-  /** RDB bytes received so far. */
+  /** RDB bytes pushed so far (a diskless transfer holds back its newest socket read). */
   received = 0;
   private readonly onAbort = () =>
     this.fail(new BackupError('ABORTED', `RDB transfer from ${this.options.label} was aborted`));
@@ -72,7 +73,7 @@ export class ReplicationRdbStream extends Readable {
       this.fail(
         new BackupError(
           'SOURCE_FAILED',
-          `RDB transfer from ${options.label} stalled: no data for ${Math.round((options.idleTimeoutMs ?? 60_000) / 1000)} s after ${this.received} bytes`,
+          `RDB transfer from ${options.label} stalled: no data for ${Math.round((options.idleTimeoutMs ?? 60_000) / 1000)} s after ${this.arrived()} bytes`,
         ),
       );
     });
@@ -110,20 +111,34 @@ export class ReplicationRdbStream extends Readable {
       if (this.remaining === 0) this.complete();
       return;
     }
-    // Diskless: hold back the last 40 bytes, which may be the EOF mark.
-    if (this.tail.length + chunk.length <= MARK_LENGTH) {
-      this.tail = Buffer.concat([this.tail, chunk]);
-    } else if (chunk.length >= MARK_LENGTH) {
-      if (this.tail.length > 0) this.emitBytes(this.tail);
-      if (chunk.length > MARK_LENGTH) this.emitBytes(chunk.subarray(0, chunk.length - MARK_LENGTH));
-      this.tail = chunk.subarray(chunk.length - MARK_LENGTH);
+    // Diskless: the last 40 bytes received may be the EOF mark, so the newest bytes are held back
+    // in `pending`. A chunk of at least 40 bytes proves everything pending is RDB data: pending is
+    // pushed whole and the chunk becomes pending, so each socket read is one push downstream (not
+    // a 40-byte push plus the rest: every push costs the pipeline a hash update, a compressor
+    // call and a write), and nothing is copied.
+    const mark = this.framing.mark;
+    if (chunk.length >= MARK_LENGTH) {
+      this.emitBytes(this.pending);
+      this.pending = chunk;
     } else {
-      const joined = Buffer.concat([this.tail, chunk]);
-      this.emitBytes(joined.subarray(0, joined.length - MARK_LENGTH));
-      this.tail = joined.subarray(joined.length - MARK_LENGTH);
+      // A short read: only the last (40 - chunk.length) pending bytes can be part of the mark.
+      const keep = MARK_LENGTH - chunk.length;
+      if (this.pending.length > keep) {
+        this.emitBytes(this.pending.subarray(0, this.pending.length - keep));
+        this.pending = this.pending.subarray(this.pending.length - keep);
+      }
+      this.pending = Buffer.concat([this.pending, chunk]);
     }
-    if (!this.finished && this.tail.length === MARK_LENGTH && this.tail.equals(this.framing.mark))
+    const end = this.pending.length;
+    if (!this.finished && end >= MARK_LENGTH && mark.compare(this.pending, end - MARK_LENGTH, end) === 0) {
+      this.emitBytes(this.pending.subarray(0, end - MARK_LENGTH));
       this.complete();
+    }
+  }
+
+  /** Bytes that arrived after the preamble (pushed, and held back while diskless), for messages. */
+  private arrived(): number {
+    return this.received + this.pending.length;
   }
 
   private emitBytes(bytes: Buffer): void {
@@ -160,9 +175,9 @@ export class ReplicationRdbStream extends Readable {
     this.fail(
       new BackupError(
         'SOURCE_FAILED',
-        `RDB transfer from ${this.options.label} ended early: the connection closed after ${this.received}${expected} bytes ` +
+        `RDB transfer from ${this.options.label} ended early: the connection closed after ${this.arrived()}${expected} bytes ` +
           `(was the server stopped or killed, or the replica output buffer limit hit?)`,
-        { details: { receivedBytes: this.received } },
+        { details: { receivedBytes: this.arrived() } },
       ),
     );
   }

@@ -12,20 +12,18 @@ import {
   type RestoreInput,
   type RestoreResult,
 } from '@backup/core';
-import type { Redis } from 'ioredis';
 import { type ClusterNodeInfo, parseClusterNodes } from './clusterNodes.js';
 import { type ExportKeysStats, exportKeys } from './exportKeys.js';
 import { REDIS_KEYS_FORMAT, REDIS_KEYS_FORMAT_VERSION } from './keysFormat.js';
 import { REDIS_KEYS_MEDIA_TYPE, REDIS_RDB_MEDIA_TYPE } from './mediaTypes.js';
 import { openRdbStream } from './openRdbStream.js';
-import { openRedisClient } from './openRedisClient.js';
 import { endpointLabel, parseRedisUrl, type RedisEndpoint } from './parseRedisUrl.js';
 import { type RdbCheckResult, RdbStreamCheck } from './RdbStreamCheck.js';
-import { RespConnection } from './RespConnection.js';
+import { RespConnection, RespError } from './RespConnection.js';
 import { RestoreTarget } from './RestoreTarget.js';
 import { rdbVersionOfRedis } from './rdbVersionOfRedis.js';
 import { readRdbHeader } from './readRdbHeader.js';
-import { type RedisServerFacts, readServerFacts } from './readServerFacts.js';
+import { type RedisServerFacts, readServerFacts, type ServerInfoSource } from './readServerFacts.js';
 import { redisFailure } from './redisFailure.js';
 import { restoreKeys } from './restoreKeys.js';
 import { restoreRdb } from './restoreRdb.js';
@@ -111,6 +109,13 @@ export interface RedisRestoreOptions {
   databases?: number[] | undefined;
 }
 
+/** A connection for `describe`/`discover`: `INFO`, `CLUSTER NODES`; replies as UTF-8 text. */
+interface InfoClient extends ServerInfoSource {
+  /** Sends one command; an error reply rejects (as `RespError`). */
+  call(...args: string[]): Promise<string>;
+  disconnect(): void;
+}
+
 /**
  * Creates the Redis engine (name `redis`), for Redis 7.x/8.x, Redis Cluster and FalkorDB (graph
  * keys are module values: both modes carry them unchanged; see {@link RedisRestoreOptions.toFile}).
@@ -169,13 +174,21 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
 
   const tlsFor = (ep: RedisEndpoint, tls: RedisTlsOptions | undefined): ConnectionOptions | undefined =>
     ep.tls ? tlsConnectionOptions(ep.host, tls) : undefined;
-  const connect = (ep: RedisEndpoint, db = 0) =>
-    openRedisClient(ep, {
+  // describe/discover send INFO and CLUSTER NODES over a RespConnection (raw socket, as the
+  // backups): ioredis is only loaded by restores, which saves its 60-120 ms of module loading.
+  const connect = async (ep: RedisEndpoint): Promise<InfoClient> => {
+    const connection = await RespConnection.open(ep, {
       tls: tlsFor(ep, options.tls),
-      db,
-      errorCode: 'SOURCE_FAILED',
+      db: 0,
       connectTimeoutMs: options.connectTimeoutMs,
     });
+    const command = async (...args: string[]): Promise<string> => {
+      const [reply] = await connection.call([args]);
+      if (reply instanceof RespError) throw reply;
+      return Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
+    };
+    return { info: () => command('INFO'), call: command, disconnect: () => connection.close() };
+  };
   const nodeEndpoint = (host: string, port: number): RedisEndpoint => ({
     ...endpoint,
     host,
@@ -186,7 +199,7 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
   async function withClient<T>(
     ep: RedisEndpoint,
     what: string,
-    fn: (client: Redis) => Promise<T>,
+    fn: (client: InfoClient) => Promise<T>,
   ): Promise<T> {
     const client = await connect(ep);
     try {
@@ -213,7 +226,7 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
     }
   }
 
-  async function clusterMasters(client: Redis): Promise<ClusterNodeInfo[]> {
+  async function clusterMasters(client: InfoClient): Promise<ClusterNodeInfo[]> {
     const text = String(await client.call('CLUSTER', 'NODES'));
     const nodes = parseClusterNodes(text, endpoint.host);
     const masters = nodes.filter(

@@ -1,7 +1,15 @@
 import type { ConnectionOptions } from 'node:tls';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { endpointLabel, type RedisEndpoint } from './parseRedisUrl.js';
 import { redisFailure } from './redisFailure.js';
+
+/**
+ * ioredis, imported on first use: it costs 60-120 ms of module loading (measured, Node 24), and
+ * only restores over the network use it (backups use raw sockets: `openRdbStream`, `RespConnection`).
+ */
+function loadIoredis() {
+  return import('ioredis');
+}
 
 /** Options of {@link openRedisClient} and {@link openRedisCluster}. */
 export interface OpenRedisClientOptions {
@@ -46,6 +54,7 @@ export async function openRedisClient(
   endpoint: RedisEndpoint,
   options: OpenRedisClientOptions,
 ): Promise<Redis> {
+  const { Redis } = await loadIoredis();
   const client = new Redis({
     ...baseOptions(endpoint, options),
     host: endpoint.host,
@@ -81,6 +90,7 @@ export async function openRedisCluster(
   endpoint: RedisEndpoint,
   options: OpenRedisClientOptions,
 ): Promise<Cluster> {
+  const { Cluster } = await loadIoredis();
   const cluster = new Cluster([{ host: endpoint.host, port: endpoint.port }], {
     redisOptions: baseOptions(endpoint, options),
     lazyConnect: true,

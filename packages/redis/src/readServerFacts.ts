@@ -1,5 +1,10 @@
-import type { Redis } from 'ioredis';
 import { parseInfo } from './parseInfo.js';
+
+/** What {@link readServerFacts} needs of a client: an ioredis client or the engine's own connection. */
+export interface ServerInfoSource {
+  /** `INFO` (default sections) as text. */
+  info(): Promise<string>;
+}
 
 /** Keys of one database, from `INFO keyspace`. */
 export interface KeyspaceEntry {
@@ -34,7 +39,7 @@ export interface RedisServerFacts {
  * keyspace...) and extracts {@link RedisServerFacts}. Needs the `+info` ACL permission. Throws the
  * client's error (callers wrap it with `redisFailure`).
  */
-export async function readServerFacts(client: Redis): Promise<RedisServerFacts> {
+export async function readServerFacts(client: ServerInfoSource): Promise<RedisServerFacts> {
   return serverFactsFromInfo(parseInfo(await client.info()));
 }
 
