@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import {
   type ArtifactInput,
   type ArtifactRecord,
@@ -17,6 +17,7 @@ import { checkPgDumpVersion, checkPgRestoreVersion } from './checkPgDumpVersion.
 import { connectionEnv } from './connectionEnv.js';
 import { dbnameArg } from './dbnameArg.js';
 import { dumpArtifactName } from './dumpArtifactName.js';
+import { DumpRowCounter } from './dumpRowCounter.js';
 import { inspectDatabase } from './inspectDatabase.js';
 import { listDatabases } from './listDatabases.js';
 import { POSTGRES_DUMP_MEDIA_TYPE, POSTGRES_GLOBALS_MEDIA_TYPE } from './mediaTypes.js';
@@ -107,8 +108,9 @@ export interface PostgresRestoreOptions {
  *   `owner`).
  * - `backup`: `pg_dump --format=custom --compress=0 --no-password --snapshot=<id> --dbname=<db>`;
  *   unit facts `tables`, `largeObjects`, `pgDumpVersion`, and `tableStats` (per table
- *   `{ table, rows, bytes }`: exact `count(*)` taken in the snapshot pg_dump shares, so
- *   `tableStatsExact: true`; see `tableStats.ts`) for the restore checks.
+ *   `{ table, rows, bytes }`: the exact `count(*)` of the snapshot pg_dump dumps, read from the
+ *   dump stream itself where it holds the table's rows, so `tableStatsExact: true`; see
+ *   `tableStats.ts`) for the restore checks.
  * - `verify`: `pg_restore --list` of a dump; UTF-8 and header check of `globals.sql`.
  * - `restore`: see `restoreDatabase` / `restoreGlobals` and {@link PostgresRestoreOptions}.
  *
@@ -282,12 +284,25 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
         `--dbname=${dbnameArg(unit.name)}`,
       ];
       ctx.logger.debug({ command: tool('pg_dump'), args }, `dumping database ${unit.name}`);
-      const source = spawnSource(tool('pg_dump'), args, {
+      const dump = spawnSource(tool('pg_dump'), args, {
         env,
         signal: ctx.signal,
         label: `pg_dump of database "${unit.name}"`,
       });
-      const counted = stats.collect(ctx.logger);
+      // The rows of every table are counted from the archive as it streams (tableStats.ts).
+      // pipeline: an error of either side destroys both (a consumer that stops kills pg_dump).
+      const counter = new DumpRowCounter();
+      const source = pipeline(
+        dump,
+        new Transform({
+          highWaterMark: 1 << 20,
+          transform(chunk: Buffer, _encoding, callback) {
+            counter.push(chunk);
+            callback(null, chunk);
+          },
+        }),
+        () => {},
+      );
       await write(sink, {
         name: dumpArtifactName(unit.name),
         unit: unit.name,
@@ -303,7 +318,14 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
         await stats.close();
         throw error;
       });
-      const tableStats = await counted;
+      const dumped = counter.result();
+      if (dumped === undefined) {
+        ctx.logger.debug(
+          { database: unit.name, reason: counter.error },
+          'could not count rows from the dump stream; counting with count(*)',
+        );
+      }
+      const tableStats = await stats.collect(ctx.logger, dumped);
       await stats.close();
       return {
         tables: contents.tables,

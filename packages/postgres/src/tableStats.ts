@@ -1,4 +1,5 @@
 import { BackupError, type Logger } from '@backup/core';
+import type { DumpRowCounts } from './dumpRowCounter.js';
 import { openClient } from './openClient.js';
 
 /**
@@ -8,7 +9,7 @@ import { openClient } from './openClient.js';
 export interface TableStat {
   /** `schema.table`, each part quoted as needed (`format('%I.%I')`): `docs.documents`, `public."Odd"`. */
   table: string;
-  /** Exact `count(*)`. */
+  /** Exact `count(*)` (the table's own rows plus those of its partitions and inheritance children). */
   rows: number;
   /** `pg_total_relation_size` (table, indexes, TOAST) on the source; informational, never compared. */
   bytes: number;
@@ -18,6 +19,14 @@ export interface TableStat {
  * A read-only `REPEATABLE READ` transaction on the database being dumped whose snapshot pg_dump
  * shares (`pg_dump --snapshot=<id>`), so the row counts are exactly the rows in the dump, even while
  * the database is being written to. Keep it open until pg_dump has finished, then `close()` it.
+ *
+ * Where the counts come from: a table's rows are what `count(*)` on it returns in that snapshot (its
+ * own rows plus those of its partitions and inheritance children). The rows of each table the dump
+ * holds as COPY data are counted from the dump stream itself (`DumpRowCounter`: the newlines of
+ * its `TABLE DATA` block, same snapshot, so the same number); `count(*)` runs, after the dump and
+ * still in the snapshot, only for tables whose rows are not all in the dump as COPY data (members
+ * of extensions, whose data pg_dump may filter or skip; foreign partitions; tables without a
+ * `TABLE DATA` entry) or when the stream could not be read. The counts stay exact either way.
  */
 export interface TableStatsSession {
   /**
@@ -26,21 +35,110 @@ export interface TableStatsSession {
    */
   readonly snapshot: string | undefined;
   /**
-   * Counts the rows (`count(*)`, a full scan of each ordinary and partitioned table outside the
-   * system schemas) and reads the sizes, inside the session's snapshot. Never throws: a failure is
-   * logged as a warning and yields `undefined` (a backup never fails for its statistics).
+   * Lists the ordinary and partitioned tables outside the system schemas with their sizes and row
+   * counts, inside the session's snapshot. `dumped`: the row counts read from the dump stream
+   * (`DumpRowCounter.result()`), or `undefined` to count every table with `count(*)` (a full
+   * scan of each). Never throws: a failure is logged as a warning and yields `undefined` (a backup
+   * never fails for its statistics).
    */
-  collect(logger: Logger): Promise<TableStat[] | undefined>;
+  collect(logger: Logger, dumped?: DumpRowCounts | undefined): Promise<TableStat[] | undefined>;
   /** Ends the transaction and the connection. Idempotent, never throws. */
   close(): Promise<void>;
 }
 
-/** Lists the user tables and their sizes, sorted by name. */
+/**
+ * The user tables (`listed`) with their sizes, plus every other relation that inherits from one of
+ * them (foreign partitions, children in other schemas), whether each is a member of an extension,
+ * and its direct parents.
+ */
 const TABLES_SQL = `
-  select format('%I.%I', n.nspname, c.relname) as "table", pg_total_relation_size(c.oid)::float8 as "bytes"
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+  with recursive rel as (
+    select c.oid, true as listed
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+    union
+    select i.inhrelid, false from pg_inherits i join rel on rel.oid = i.inhparent
+  )
+  select format('%I.%I', n.nspname, c.relname) as "table", n.nspname as "schema", c.relname as "name",
+         c.oid::int8::text as "oid", c.relkind::text as "relkind", bool_or(rel.listed) as "listed",
+         case when bool_or(rel.listed) then pg_total_relation_size(c.oid)::float8 else 0 end as "bytes",
+         exists (select 1 from pg_depend d
+                  where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e') as "inExtension",
+         coalesce((select array_agg(i.inhparent::int8::text) from pg_inherits i where i.inhrelid = c.oid),
+                  '{}') as "parents"
+    from rel join pg_class c on c.oid = rel.oid join pg_namespace n on n.oid = c.relnamespace
+   group by c.oid, n.nspname, c.relname, c.relkind
    order by 1`;
+
+/** One relation of the statistics query (see `TABLES_SQL`). */
+export interface RelationRow {
+  /** `schema.table`, quoted as needed. */
+  table: string;
+  /** Schema and table name, unquoted (as in the dump's TOC). */
+  schema: string;
+  name: string;
+  /** `pg_class.oid` as text. */
+  oid: string;
+  /** `pg_class.relkind`: `r`, `p`, or (descendants only) `f`... */
+  relkind: string;
+  /** True for the tables reported (user tables); false for other descendants of them. */
+  listed: boolean;
+  /** `pg_total_relation_size` in bytes (0 when not listed). */
+  bytes: number;
+  /** Member of an extension (pg_dump skips or filters its data). */
+  inExtension: boolean;
+  /** oids (text) of the direct parents (`pg_inherits`). */
+  parents: string[];
+}
+
+/**
+ * Rows of each listed table from the dump's counts where every relation `count(*)` on it would scan
+ * (itself and its descendants) is either partitioned (no rows of its own) or a plain table outside
+ * any extension with counted COPY data; `undefined` for a table that needs `count(*)`.
+ */
+export function rowsFromDump(
+  relations: RelationRow[],
+  dumped: DumpRowCounts,
+): Map<string, number | undefined> {
+  const own = new Map<string, number>();
+  for (const t of dumped.tables) own.set(`${t.schema}\u0000${t.table}`, t.rows);
+  const children = new Map<string, string[]>();
+  const byOid = new Map<string, RelationRow>();
+  for (const r of relations) {
+    byOid.set(r.oid, r);
+    for (const parent of r.parents) {
+      const list = children.get(parent);
+      if (list) list.push(r.oid);
+      else children.set(parent, [r.oid]);
+    }
+  }
+  const ownRows = (r: RelationRow): number | undefined => {
+    if (r.relkind === 'p') return 0;
+    if (r.relkind !== 'r' || r.inExtension) return undefined;
+    return own.get(`${r.schema}\u0000${r.name}`);
+  };
+  const result = new Map<string, number | undefined>();
+  for (const r of relations) {
+    if (!r.listed) continue;
+    const seen = new Set<string>([r.oid]);
+    const queue = [r];
+    let rows: number | undefined = 0;
+    while (queue.length > 0 && rows !== undefined) {
+      const member = queue.pop()!;
+      const n = ownRows(member);
+      rows = n === undefined ? undefined : rows + n;
+      for (const child of children.get(member.oid) ?? []) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        const row = byOid.get(child);
+        if (row === undefined) rows = undefined;
+        else queue.push(row);
+      }
+    }
+    result.set(r.table, rows);
+  }
+  return result;
+}
 
 /**
  * Opens a {@link TableStatsSession} on `database`. Throws `SOURCE_FAILED` when it cannot connect
@@ -64,16 +162,22 @@ export async function openTableStatsSession(
   let closed = false;
   return {
     snapshot,
-    async collect(logger) {
+    async collect(logger, dumped) {
       // Inside a savepoint: an error (no SELECT privilege on a table...) must not abort the exporting
       // transaction, which would invalidate the snapshot pg_dump is importing.
       try {
         await client.query('savepoint table_stats');
-        const { rows: tables } = await client.query<{ table: string; bytes: number }>(TABLES_SQL);
+        const { rows: relations } = await client.query<RelationRow>(TABLES_SQL);
+        const fromDump = dumped === undefined ? undefined : rowsFromDump(relations, dumped);
         const stats: TableStat[] = [];
-        for (const { table, bytes } of tables) {
-          const { rows } = await client.query<{ n: string }>(`select count(*)::text as n from ${table}`);
-          stats.push({ table, rows: Number(rows[0]!.n), bytes: Number(bytes) });
+        for (const { table, bytes, listed } of relations) {
+          if (!listed) continue;
+          let count = fromDump?.get(table);
+          if (count === undefined) {
+            const { rows } = await client.query<{ n: string }>(`select count(*)::text as n from ${table}`);
+            count = Number(rows[0]!.n);
+          }
+          stats.push({ table, rows: count, bytes: Number(bytes) });
         }
         await client.query('release savepoint table_stats');
         return stats;
