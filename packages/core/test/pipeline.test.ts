@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,26 @@ describe('writeArtifact / readArtifact', () => {
       (e) => e,
     );
     expect(isBackupError(truncated, 'CHECKSUM_MISMATCH')).toBe(true);
+  });
+
+  it('without compression records one digest for both and still checks a manifest whose plaintext digest differs', async () => {
+    const data = sample();
+    const digests = await writeArtifact(storage, 'plain/x', Readable.from([data]), {
+      compression: resolveCompression({ algorithm: 'none' }),
+    });
+    expect(digests.storedSha256).toBe(digests.plaintextSha256);
+    expect(digests.storedBytes).toBe(data.length);
+    expect(digests.plaintextSha256).toBe(createHash('sha256').update(data).digest('hex'));
+    // The stored check alone proves the plaintext when both digests agree...
+    const back = await buffer(await readArtifact(storage, record('plain/x', 'none', digests)));
+    expect(back.equals(data)).toBe(true);
+    // ...and a manifest that records a different plaintext digest is still checked against it.
+    const changed = { ...digests, plaintextSha256: '0'.repeat(64) };
+    const error = await buffer(await readArtifact(storage, record('plain/x', 'none', changed))).catch(
+      (e) => e,
+    );
+    expect(isBackupError(error, 'CHECKSUM_MISMATCH')).toBe(true);
+    expect((error as Error).message).toMatch(/plaintext of plain\/x/);
   });
 
   it('rejects an out-of-range compression level naming the field', () => {
