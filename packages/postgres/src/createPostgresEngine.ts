@@ -299,8 +299,9 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
       const counter = new DumpRowCounter();
       const source = pipeline(
         dump,
+        // Small buffers: this stage only looks at the chunks (spawnSource's stage holds 1 MiB).
         new Transform({
-          highWaterMark: 1 << 20,
+          highWaterMark: 64 * 1024,
           transform(chunk: Buffer, _encoding, callback) {
             counter.push(chunk);
             callback(null, chunk);
