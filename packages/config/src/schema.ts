@@ -41,7 +41,7 @@ export const s3StorageConfigSchema = z.object({
   region: z.string().optional(),
   /** Path-style URLs (Garage, MinIO). */
   forcePathStyle: z.boolean().optional(),
-  /** Size in bytes of the first 1,000 multipart parts (default 8 MiB, min 5 MiB; doubles every 1,000 parts). */
+  /** Size in bytes of the first 1,000 multipart parts (default and min 5 MiB; doubles every 1,000 parts). */
   partSize: z
     .number()
     .int()

@@ -66,7 +66,7 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--max-semi-space-size=1', join(here, 'backupChild.ts'), JSON.stringify(config)],
+      ['--max-semi-space-size=1', '--expose-gc', join(here, 'backupChild.ts'), JSON.stringify(config)],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -141,6 +141,8 @@ try {
   const localDumpBytes = (await stat(localDump)).size;
 
   const results: Record<string, number[]> = { a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
+  /** CPU milliseconds s3rver (this process) used during each (c) run. */
+  const s3rverCpuMs: number[] = [];
   let baselineBytes = 0;
   let ourStored = 0;
   let ourPlaintext = 0;
@@ -172,6 +174,8 @@ try {
 
     // (c) our backup to s3rver
     if (s3) {
+      // s3rver runs in this process: its CPU during (c) is this process's CPU (it is idle otherwise).
+      const cpuBefore = process.cpuUsage();
       const s3ours = await runChild({
         url,
         database: 'bench',
@@ -187,6 +191,8 @@ try {
       });
       results['c']!.push(s3ours.ms);
       results['g']!.push(s3ours.maxRssBytes);
+      const cpu = process.cpuUsage(cpuBefore);
+      s3rverCpuMs.push((cpu.user + cpu.system) / 1000);
     }
 
     // (d) baseline restore from the local file, into a fresh database
@@ -253,6 +259,12 @@ try {
   for (const r of table.slice(1)) console.log(line(r as string[]));
   console.log(rssLine('(f) peak RSS of our backup process -> fs', results['f']!));
   console.log(rssLine('(g) peak RSS of our backup process -> s3rver', results['g']!));
+  if (s3rverCpuMs.length > 0) {
+    console.log(
+      `s3rver's own CPU during (c), on the same 2 cores: min ${seconds(Math.min(...s3rverCpuMs))} s, ` +
+        `median ${seconds(median(s3rverCpuMs))} s (a real S3 endpoint runs elsewhere)`,
+    );
+  }
   if (!s3)
     console.log('(c) skipped: @backup/core does not export S3Storage yet (rebuild core once it does).');
 } finally {

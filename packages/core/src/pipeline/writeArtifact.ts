@@ -2,6 +2,7 @@ import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackupError, toBackupError } from '../errors.js';
 import type { StorageBackend } from '../storage/StorageBackend.js';
+import { collectGarbageEvery } from './collectGarbageEvery.js';
 import { type CompressionSettings, createCompressStream } from './compression.js';
 import { DigestStream } from './DigestStream.js';
 import type { ArtifactEncryptor } from './encryption.js';
@@ -50,7 +51,14 @@ export async function writeArtifact(
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
-  const plain = new DigestStream(options.onProgress ? { onBytes: options.onProgress } : {});
+  const collectGarbage = collectGarbageEvery();
+  const { onProgress } = options;
+  const plain = new DigestStream({
+    onBytes: (bytes) => {
+      collectGarbage(bytes);
+      onProgress?.(bytes);
+    },
+  });
   const stages: Duplex[] = [plain];
   const compress = createCompressStream(options.compression);
   if (compress) stages.push(compress);

@@ -95,17 +95,19 @@ export interface S3StorageOptions {
    */
   credentials?: S3StorageCredentials;
   /**
-   * Size in bytes of the first 1,000 multipart parts. Default 8 MiB; at least 5 MiB and at most
-   * 5 GiB (S3 limits). Parts 1,001-2,000 are twice as large, and so on (at most 5 GiB), so a
-   * stream of unknown length fits S3's 10,000 parts up to `1,000 x partSize x 1,023` bytes (about
-   * 8 TB at the default); a larger body fails with `CONFIG_INVALID`. A body up to `partSize`
-   * bytes is stored with one PutObject.
+   * Size in bytes of the first 1,000 multipart parts. Default 5 MiB (S3's minimum part size); at
+   * least 5 MiB and at most 5 GiB (S3 limits). Parts 1,001-2,000 are twice as large, and so on (at
+   * most 5 GiB), so a stream of unknown length fits S3's 10,000 parts up to
+   * `1,000 x partSize x 1,023` bytes (4.9 TiB at the default, about S3's 5 TiB object limit); a
+   * larger body fails with `CONFIG_INVALID`. A body up to `partSize` bytes is stored with one
+   * PutObject. Larger parts mean fewer requests (for high-latency links) at
+   * `partSize x (queueSize + 1)` bytes of memory.
    */
   partSize?: number;
   /**
    * Parts uploaded concurrently. Default 2, at least 1. Memory of one `put` is bounded by
    * `partSize x (queueSize + 1)` bytes (reused part buffers: the parts in flight plus the one being
-   * filled): 24 MiB at the defaults for objects under 7.8 GiB, which keeps a whole backup run under
+   * filled): 15 MiB at the defaults for objects under 4.9 GiB, which keeps a whole backup run under
    * the 150 MiB RSS target (shared/notes/performance.md); raise it for high-latency links such as
    * AWS across regions.
    */
@@ -319,7 +321,7 @@ export class S3Storage implements StorageBackend {
     this.prefix = prefix;
     this.root = prefix ? `${prefix}/` : '';
 
-    this.partSize = options.partSize ?? 8 * MiB;
+    this.partSize = options.partSize ?? MIN_PART_SIZE;
     if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
       throw configError(
         'partSize',

@@ -12,9 +12,9 @@ export const PARTS_PER_SIZE_STEP = 1000;
  * Size in bytes of multipart part `partNumber` (1-based) for a first part size of `partSize`
  * bytes: `partSize` for parts 1-1,000, twice that for 1,001-2,000, and so on, at most 5 GiB.
  * A stream of unknown length thus starts with small parts (memory `partSize x (queueSize + 1)`
- * for every object under `1,000 x partSize`: 7.8 GiB at 8 MiB) and still fits S3's 10,000-part
- * limit for objects up to `1,000 x partSize x 1,023` bytes (about 8 TB at 8 MiB, beyond S3's
- * 5 TiB object limit). S3 allows parts of different sizes; every part but the last must be at
+ * for every object under `1,000 x partSize`: 4.9 GiB at 5 MiB) and still fits S3's 10,000-part
+ * limit for objects up to `1,000 x partSize x 1,023` bytes (4.9 TiB at 5 MiB, about S3's 5 TiB
+ * object limit). S3 allows parts of different sizes; every part but the last must be at
  * least 5 MiB (AWS doc "Amazon S3 multipart upload limits").
  */
 export function partSizeOf(partNumber: number, partSize: number): number {
