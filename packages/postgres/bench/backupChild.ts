@@ -2,7 +2,16 @@
 // `{ ms, maxRssBytes, plaintextBytes, storedBytes }`. Spawned by bench/run.ts; not a test.
 // Usage: node bench/backupChild.ts '<json ChildConfig>'
 
+import { enableCompileCache } from 'node:module';
 import type { StorageBackend } from '@backup/core';
+
+// As the bins (apps/*/src/bin.ts): Node's on-disk compile cache on before our modules load
+// (NODE_COMPILE_CACHE, else <tmpdir>/node-compile-cache; the first child fills it).
+try {
+  enableCompileCache?.();
+} catch {
+  // only a speed-up
+}
 
 /** What bench/run.ts passes to this process. */
 export interface ChildConfig {
