@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsStorage } from '@backup/core';
 import { listArchivedWal } from '@backup/postgres';
-import { freePort, type PostgresServer, startPostgres } from '@backup/test-services';
+import { freePort, type PostgresServer, runProcess, startPostgres } from '@backup/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End-to-end point-in-time recovery: a real cluster archives its WAL through `backup wal-push`
@@ -45,21 +45,7 @@ const started: PostgresServer[] = [];
 const pgCtlDirs: string[] = [];
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(nodeBin, [bin, '--config', config, ...args], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(nodeBin, [bin, '--config', config, ...args], { env: { LOG_LEVEL: 'warn', ...env } });
 }
 
 /** An empty directory owned by the postgres OS user. */

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsStorage } from '@backup/core';
 import { listArchivedWal, readSpoolMarker } from '@backup/postgres';
-import { freePort, type PostgresServer, startPostgres } from '@backup/test-services';
+import {
+  freePort,
+  type PostgresServer,
+  type ProcessResult,
+  runProcess,
+  startPostgres,
+} from '@backup/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWalPushArgv, walCommandOf } from '../src/wal/walArgv.js';
 import { walTargetFingerprint } from '../src/wal/walTarget.js';
@@ -16,30 +22,12 @@ import { walTargetFingerprint } from '../src/wal/walTarget.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Result = ProcessResult;
 
 function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+  return runProcess(process.execPath, [bin, ...args], {
+    cwd: options.cwd,
+    env: { LOG_LEVEL: 'info', ...options.env },
   });
 }
 

@@ -14,5 +14,7 @@ export type {
   StartRedisOptions,
 } from './redis.js';
 export { findRedisServerBinary, startRedis, startRedisCluster } from './redis.js';
+export type { ProcessResult } from './runProcess.js';
+export { runProcess } from './runProcess.js';
 export type { S3rverInstance } from './s3rver.js';
 export { startS3rver } from './s3rver.js';
