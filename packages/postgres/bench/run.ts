@@ -7,26 +7,45 @@
 // Data: pgbench tables (`pgbench -i -s N`, compressible) + an agent-memory table (jsonb payload,
 // random float4[384] embeddings, poorly compressible), about 52 pgbench scale units and 105,000
 // agent rows per GB of database, as in shared/notes/performance.md. Reports min and median over
-// the runs of: (a) `pg_dump -Fc -Z0 | zstd -3 > file`, (b) our backup to a directory, (c) our
-// backup to s3rver (when @backup/core exports S3Storage), (d) `pg_restore -d <db> file` of a local
-// -Fc -Z0 file, (e) our restore from the (b) set, (f)/(g) peak RSS of our backup process to fs / s3rver; and the
-// ratios ours / baseline against the targets: backup <= 1.10x, restore <= 1.10x, RSS <= 150 MiB.
+// the runs of: (a) `pg_dump -Fc -Z0 | zstd -3 > file`, (b) our backup to a directory, (c0) the
+// stock tools to the same s3rver, `pg_dump -Fc -Z0 | zstd -3 | rclone rcat` (when `rclone` is
+// installed: Debian package rclone), (c) our backup to s3rver, (d) `pg_restore -d <db> file` of a
+// local -Fc -Z0 file, (e) our restore from the (b) set, (f)/(g) peak RSS of our backup process to
+// fs / s3rver; the ratios ours / baseline against the targets: backup <= 1.10x, restore <= 1.10x,
+// RSS <= 150 MiB; and, for (c), the ratio to (c0) and what s3rver itself spent (its CPU, and the
+// time it took to answer CompleteMultipartUpload, which it implements by copying every part into
+// a new file). s3rver runs in this process, on the same 2 cores as everything else.
 
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildConfig } from './backupChild.ts';
 
-const core = (await import('@backup/core' as string)) as typeof import('@backup/core') &
-  Record<string, unknown>;
+const core = (await import('@backup/core' as string)) as typeof import('@backup/core');
 const { connectionEnv, createPostgresEngine } = (await import(
   '@backup/postgres' as string
 )) as typeof import('../src/index.js');
 const services = (await import('@backup/test-services' as string)) as typeof import('@backup/test-services');
 
 const MIB = 1024 * 1024;
+
+/** What this script passes to bench/backupChild.mjs. */
+export interface ChildConfig {
+  url: string;
+  database: string;
+  job: string;
+  storage:
+    | { type: 'fs'; path: string }
+    | {
+        type: 's3';
+        endpoint: string;
+        bucket: string;
+        region: string;
+        accessKeyId: string;
+        secretAccessKey: string;
+      };
+}
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -59,14 +78,14 @@ function timeShell(command: string, env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
-/** Runs bench/backupChild.ts and returns what it printed. */
+/** Runs bench/backupChild.mjs and returns what it printed. */
 function runChild(
   config: ChildConfig,
 ): Promise<{ ms: number; maxRssBytes: number; plaintextBytes: number; storedBytes: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--max-semi-space-size=1', '--expose-gc', join(here, 'backupChild.ts'), JSON.stringify(config)],
+      ['--max-semi-space-size=1', '--expose-gc', join(here, 'backupChild.mjs'), JSON.stringify(config)],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -97,7 +116,12 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const pg = await services.startPostgres();
 const work = await mkdtemp(join(tmpdir(), 'pg-bench-'));
-const s3 = typeof core['S3Storage'] === 'function' ? await services.startS3rver() : undefined;
+const s3 = await services.startS3rver();
+/** `rclone` on PATH? (row (c0); `apt-get install rclone`) */
+const rclone = await timeShell('command -v rclone', process.env).then(
+  () => true,
+  () => false,
+);
 try {
   const url = pg.url('bench');
   const env = connectionEnv(url, process.env);
@@ -140,9 +164,11 @@ try {
   await timeShell(`${bin('pg_dump')} -Fc -Z0 --no-password --dbname=bench > ${localDump}`, env);
   const localDumpBytes = (await stat(localDump)).size;
 
-  const results: Record<string, number[]> = { a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
-  /** CPU milliseconds s3rver (this process) used during each (c) run. */
-  const s3rverCpuMs: number[] = [];
+  const results: Record<string, number[]> = { a: [], b: [], c0: [], c: [], d: [], e: [], f: [], g: [] };
+  /** CPU milliseconds s3rver (this process) used during each (c0) and (c) run. */
+  const s3rverCpuMs: Record<'c0' | 'c', number[]> = { c0: [], c: [] };
+  /** Milliseconds s3rver took to answer CompleteMultipartUpload in each (c0) and (c) run. */
+  const completeMs: Record<'c0' | 'c', number[]> = { c0: [], c: [] };
   let baselineBytes = 0;
   let ourStored = 0;
   let ourPlaintext = 0;
@@ -172,9 +198,38 @@ try {
     ourStored = ours.storedBytes;
     ourPlaintext = ours.plaintextBytes;
 
+    // (c0) the stock tools to the same s3rver: rclone streams stdin as a multipart upload (5 MiB
+    // parts, 4 at a time). AWS_CA_BUNDLE is dropped: rclone 1.60 refuses it for plain http.
+    if (rclone) {
+      s3.requestTimings({ reset: true });
+      const cpuBefore = process.cpuUsage();
+      const rcloneEnv: NodeJS.ProcessEnv = {
+        ...env,
+        AWS_CA_BUNDLE: undefined,
+        RCLONE_CONFIG_BENCH_TYPE: 's3',
+        RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+        RCLONE_CONFIG_BENCH_ENDPOINT: s3.endpoint,
+        RCLONE_CONFIG_BENCH_REGION: s3.region,
+        RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: s3.accessKeyId,
+        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+      };
+      results['c0']!.push(
+        await timeShell(
+          `${bin('pg_dump')} -Fc -Z0 --no-password --dbname=bench | zstd -3 -q -c | ` +
+            `rclone -q rcat bench:${s3.bucket}/rclone/run-${run}.dump.zst`,
+          rcloneEnv,
+        ),
+      );
+      const cpu = process.cpuUsage(cpuBefore);
+      s3rverCpuMs['c0']!.push((cpu.user + cpu.system) / 1000);
+      completeMs['c0']!.push(s3.requestTimings()['CompleteMultipartUpload']?.ms ?? 0);
+    }
+
     // (c) our backup to s3rver
-    if (s3) {
+    {
       // s3rver runs in this process: its CPU during (c) is this process's CPU (it is idle otherwise).
+      s3.requestTimings({ reset: true });
       const cpuBefore = process.cpuUsage();
       const s3ours = await runChild({
         url,
@@ -192,7 +247,8 @@ try {
       results['c']!.push(s3ours.ms);
       results['g']!.push(s3ours.maxRssBytes);
       const cpu = process.cpuUsage(cpuBefore);
-      s3rverCpuMs.push((cpu.user + cpu.system) / 1000);
+      s3rverCpuMs['c']!.push((cpu.user + cpu.system) / 1000);
+      completeMs['c']!.push(s3.requestTimings()['CompleteMultipartUpload']?.ms ?? 0);
     }
 
     // (d) baseline restore from the local file, into a fresh database
@@ -222,7 +278,7 @@ try {
 
   // ---- report -----------------------------------------------------------------------------
   const row = (label: string, xs: number[], base?: number[], target?: string) => {
-    if (xs.length === 0) return [label, 'skipped', '', '', '', target ?? ''];
+    if (xs.length === 0 || (base && base.length === 0)) return [label, 'skipped', '', '', '', target ?? ''];
     const ratio = base ? [min(xs) / min(base), median(xs) / median(base)] : undefined;
     const pass = ratio && target ? (ratio[1]! <= 1.1 ? 'ok' : 'OVER') : '';
     return [
@@ -238,7 +294,9 @@ try {
     ['measure', 'min s', 'median s', 'ratio min', 'ratio median', 'target'],
     row('(a) pg_dump -Fc -Z0 | zstd -3 > file', results['a']!),
     row('(b) ours: backup -> fs (zstd-3)', results['b']!, results['a'], '<= 1.10x'),
+    row('(c0) pg_dump -Fc -Z0 | zstd -3 | rclone rcat -> s3rver', results['c0']!, results['a']),
     row('(c) ours: backup -> s3rver (zstd-3)', results['c']!, results['a'], '<= 1.10x'),
+    row('(c) against (c0): the same s3rver, stock tools', results['c']!, results['c0'], '<= 1.10x'),
     row('(d) pg_restore -d db local.dump', results['d']!),
     row('(e) ours: restore <- fs set', results['e']!, results['d'], '<= 1.10x'),
   ];
@@ -259,16 +317,17 @@ try {
   for (const r of table.slice(1)) console.log(line(r as string[]));
   console.log(rssLine('(f) peak RSS of our backup process -> fs', results['f']!));
   console.log(rssLine('(g) peak RSS of our backup process -> s3rver', results['g']!));
-  if (s3rverCpuMs.length > 0) {
+  for (const k of ['c0', 'c'] as const) {
+    if (s3rverCpuMs[k].length === 0) continue;
     console.log(
-      `s3rver's own CPU during (c), on the same 2 cores: min ${seconds(Math.min(...s3rverCpuMs))} s, ` +
-        `median ${seconds(median(s3rverCpuMs))} s (a real S3 endpoint runs elsewhere)`,
+      `s3rver during (${k}): CPU min ${seconds(min(s3rverCpuMs[k]))} s, median ${seconds(median(s3rverCpuMs[k]))} s ` +
+        `on the same 2 cores; CompleteMultipartUpload answered in min ${seconds(min(completeMs[k]))} s, ` +
+        `median ${seconds(median(completeMs[k]))} s (s3rver copies all parts into one file)`,
     );
   }
-  if (!s3)
-    console.log('(c) skipped: @backup/core does not export S3Storage yet (rebuild core once it does).');
+  if (!rclone) console.log('(c0) skipped: rclone is not installed (apt-get install rclone).');
 } finally {
-  await s3?.stop();
+  await s3.stop();
   await pg.stop();
   await rm(work, { recursive: true, force: true });
 }

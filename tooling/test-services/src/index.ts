@@ -17,4 +17,4 @@ export { findRedisServerBinary, startRedis, startRedisCluster } from './redis.js
 export type { ProcessResult } from './runProcess.js';
 export { runProcess } from './runProcess.js';
 export type { S3rverInstance } from './s3rver.js';
-export { startS3rver } from './s3rver.js';
+export { s3OperationOf, startS3rver } from './s3rver.js';

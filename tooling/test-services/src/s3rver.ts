@@ -18,6 +18,14 @@ export interface S3rverInstance {
   secretAccessKey: string;
   /** Where s3rver keeps objects on disk. */
   directory: string;
+  /**
+   * Wall time s3rver spent answering each kind of request since start (or the last `reset`), keyed
+   * by S3 operation name (`UploadPart`, `CompleteMultipartUpload`, `PutObject`, `GetObject`, ...;
+   * see {@link s3OperationOf}): `count` requests, `ms` summed milliseconds from request start to
+   * the end of s3rver's handler. Benchmarks use it to show server-side costs such as
+   * CompleteMultipartUpload, which s3rver implements by copying every part into a new file.
+   */
+  requestTimings(options?: { reset?: boolean }): Record<string, { count: number; ms: number }>;
   /** Stops the server and deletes its directory. */
   stop(): Promise<void>;
 }
@@ -37,6 +45,46 @@ interface S3rverStore {
   getBucket(bucket: string): Promise<object | null>;
   /** `<directory>/<bucket>/<key dirs>/<name>._S3rver_<resource>`; `uploads` holds multipart uploads. */
   getResourcePath(bucket: string, key: string, resource: string): string;
+}
+
+/**
+ * The S3 operation a request is, from its method and query (S3 API reference, "Actions"):
+ * `?uploads` POST = CreateMultipartUpload, `?uploadId` POST = CompleteMultipartUpload, PUT with
+ * `?partNumber` = UploadPart, DELETE with `?uploadId` = AbortMultipartUpload; otherwise the plain
+ * verb on a key (`PutObject`, `GetObject`, `HeadObject`, `DeleteObject`) or on a bucket (`ListObjects`,
+ * `HeadBucket`, `BucketRequest`).
+ */
+export function s3OperationOf(method: string, path: string, query: Record<string, unknown>): string {
+  const onKey = path.split('/').filter(Boolean).length > 1;
+  if (method === 'POST' && 'uploads' in query) return 'CreateMultipartUpload';
+  if (method === 'POST' && 'uploadId' in query) return 'CompleteMultipartUpload';
+  if (method === 'POST' && 'delete' in query) return 'DeleteObjects';
+  if (method === 'PUT' && 'partNumber' in query) return 'UploadPart';
+  if (method === 'DELETE' && 'uploadId' in query) return 'AbortMultipartUpload';
+  if (!onKey) return method === 'GET' ? 'ListObjects' : method === 'HEAD' ? 'HeadBucket' : 'BucketRequest';
+  const verbs: Record<string, string> = {
+    PUT: 'PutObject',
+    GET: 'GetObject',
+    HEAD: 'HeadObject',
+    DELETE: 'DeleteObject',
+  };
+  return verbs[method] ?? `${method}Object`;
+}
+
+/** Times every request by {@link s3OperationOf} into `timings` (first middleware: the whole handler). */
+function requestTimer(timings: Map<string, { count: number; ms: number }>): KoaMiddleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const name = s3OperationOf(ctx.method, ctx.path, ctx.query);
+      const entry = timings.get(name) ?? { count: 0, ms: 0 };
+      entry.count += 1;
+      entry.ms += performance.now() - started;
+      timings.set(name, entry);
+    }
+  };
 }
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -461,7 +509,9 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
     configureBuckets: [{ name: bucket }],
   });
   const koa = server as unknown as { middleware: KoaMiddleware[]; store: S3rverStore };
+  const timings = new Map<string, { count: number; ms: number }>();
   koa.middleware.unshift(
+    requestTimer(timings),
     conditionalWrites(koa.store),
     abortMultipartUpload(koa.store),
     listMultipartUploads(koa.store),
@@ -474,6 +524,11 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     directory,
+    requestTimings(options) {
+      const result = Object.fromEntries([...timings].map(([name, t]) => [name, { ...t }]));
+      if (options?.reset) timings.clear();
+      return result;
+    },
     async stop() {
       await server.close();
       await rm(directory, { recursive: true, force: true });

@@ -297,3 +297,46 @@ describe('multipart uploads: ListMultipartUploads and AbortMultipartUpload', () 
     expect((await get('?uploads&prefix=ls/')).body).not.toContain('<Upload>');
   });
 });
+
+describe('requestTimings', () => {
+  it('counts and times each S3 operation, and resets on request', async () => {
+    server.requestTimings({ reset: true });
+    const uploadId = await startUpload('timed/obj');
+    const part = await fetch(url(`/timed/obj?partNumber=1&uploadId=${uploadId}`), {
+      method: 'PUT',
+      body: 'x',
+    });
+    const etag = part.headers.get('etag') ?? '';
+    await part.arrayBuffer();
+    const completed = await fetch(url(`/timed/obj?uploadId=${uploadId}`), {
+      method: 'POST',
+      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+    });
+    await completed.text();
+    await get('/timed/obj');
+    await get('/timed/obj');
+
+    const timings = server.requestTimings({ reset: true });
+    expect(Object.keys(timings).sort()).toEqual([
+      'CompleteMultipartUpload',
+      'CreateMultipartUpload',
+      'GetObject',
+      'UploadPart',
+    ]);
+    expect(timings['GetObject']!.count).toBe(2);
+    expect(timings['UploadPart']!.count).toBe(1);
+    for (const t of Object.values(timings)) expect(t.ms).toBeGreaterThan(0);
+    expect(server.requestTimings()).toEqual({});
+  });
+
+  it('names operations from method, path and query', async () => {
+    const { s3OperationOf } = await import('../src/s3rver.js');
+    expect(s3OperationOf('PUT', '/b/k', { partNumber: '1', uploadId: 'u' })).toBe('UploadPart');
+    expect(s3OperationOf('PUT', '/b/k', {})).toBe('PutObject');
+    expect(s3OperationOf('DELETE', '/b/k', { uploadId: 'u' })).toBe('AbortMultipartUpload');
+    expect(s3OperationOf('DELETE', '/b/k', {})).toBe('DeleteObject');
+    expect(s3OperationOf('POST', '/b', { delete: '' })).toBe('DeleteObjects');
+    expect(s3OperationOf('GET', '/b', { 'list-type': '2' })).toBe('ListObjects');
+    expect(s3OperationOf('HEAD', '/b', {})).toBe('HeadBucket');
+  });
+});
