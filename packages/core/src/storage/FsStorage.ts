@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackupError, toBackupError } from '../errors.js';
+import { BatchedFileWriter } from './BatchedFileWriter.js';
 import { assertSafeKey } from './keys.js';
 import type {
   ByteRange,
@@ -63,24 +64,14 @@ export class FsStorage implements StorageBackend {
       await mkdir(dirname(path), { recursive: true });
       const source =
         typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          size += chunk.length;
-          options.onProgress?.(size);
-          cb(null, chunk);
+      // One writev per MiB of chunks, fsynced before 'finish' (see BatchedFileWriter).
+      const out = new BatchedFileWriter(temp, {
+        onProgress: (bytes) => {
+          size = bytes;
+          options.onProgress?.(bytes);
         },
       });
-      // A 1 MiB high-water mark lets the write stream batch chunks into one writev: with the
-      // default 16 KiB every 64 KiB chunk was its own write round trip (~40 % less CPU per GB,
-      // measured writing 1 GiB of 64 KiB chunks).
-      const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
-      await pipeline(source, counter, out, options.signal ? { signal: options.signal } : {});
-      const fh = await open(temp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await pipeline(source, out, options.signal ? { signal: options.signal } : {});
       await rename(temp, path);
       return { size };
     } catch (error) {
