@@ -16,6 +16,10 @@ export interface BackupTsupOptions {
   configUrl?: string;
   /** Modules left as imports. */
   external?: string[];
+  /** Dependencies bundled into the output instead of imported (tsup `noExternal`). */
+  bundle?: string[];
+  /** Emit `.d.ts` files; default true. */
+  dts?: boolean;
 }
 
 /** The one tsup setup of every package: ESM + `.d.ts`, Node 22 target, source maps. */
@@ -31,11 +35,12 @@ export function backupTsup(options: BackupTsupOptions): Options | Options[] {
   return defineConfig({
     entry: options.entry,
     format: ['esm'],
-    dts: options.dtsEntry ? { entry: options.dtsEntry } : true,
+    dts: options.dts === false ? false : options.dtsEntry ? { entry: options.dtsEntry } : true,
     sourcemap: true,
     clean: true,
     target: 'node22',
     define,
     ...(options.external ? { external: options.external } : {}),
+    ...(options.bundle ? { noExternal: options.bundle } : {}),
   }) as Options | Options[];
 }

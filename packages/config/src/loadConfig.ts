@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { BackupError } from '@backup/core';
+import type { z } from '@backup/zod';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { interpolateEnv } from './interpolateEnv.js';
 import { type BackupConfig, configSchema } from './schema.js';
 

@@ -3,7 +3,7 @@ import { neo4jJobOptionsSchema } from '@backup/neo4j/options';
 import { postgresJobOptionsSchema } from '@backup/postgres/options';
 import { qdrantJobOptionsSchema } from '@backup/qdrant/options';
 import { redisJobOptionsSchema } from '@backup/redis/options';
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 /** Job names are path segments of the backup sets (`agentic/<job>/<id>/`). */
 const jobName = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 /** URI schemes neo4j-driver accepts; `+s` = TLS with system CAs, `+ssc` = TLS, any certificate. */
 export const NEO4J_URI_SCHEME = /^(neo4j|bolt)(\+s|\+ssc)?:\/\//i;

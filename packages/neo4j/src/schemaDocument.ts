@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 const names = z.array(z.string()).nullable();
 const count = z.number().int().nonnegative();

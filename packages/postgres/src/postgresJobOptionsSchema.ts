@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 /**
  * Zod schema of the PostgreSQL-specific keys of a YAML job, composed by `@backup/config` as

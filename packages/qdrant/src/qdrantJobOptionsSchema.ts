@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 const httpUrl = z
   .string()

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 /**
  * Zod schema of a lock object's JSON (`<job>/lock.json`). Times are ISO 8601 UTC strings.

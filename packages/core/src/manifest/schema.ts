@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 
 /** Current manifest format version; readers reject other versions with `MANIFEST_INVALID`. */
 export const MANIFEST_FORMAT_VERSION = 1;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@backup/zod';
 import { BackupError } from '../errors.js';
 import { parseRetentionDuration } from './RetentionDuration.js';
 import type { RetentionPolicy } from './RetentionPolicy.js';

@@ -1,5 +1,5 @@
 import { BackupError, type Manifest } from '@backup/core';
-import { z } from 'zod';
+import { z } from '@backup/zod';
 import { type Lsn, parseLsn } from './lsn.js';
 import { CLUSTER_UNIT, POSTGRES_BASE_BACKUP_MEDIA_TYPE } from './physicalMediaTypes.js';
 

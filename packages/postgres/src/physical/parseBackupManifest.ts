@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BackupError } from '@backup/core';
-import { z } from 'zod';
+import { z } from '@backup/zod';
 import { type Lsn, parseLsn } from './lsn.js';
 
 const fileSchema = z.object({

@@ -1,0 +1,3 @@
+import { backupProject } from '../../tooling/vitest.preset.ts';
+
+export default backupProject('@backup/zod');
