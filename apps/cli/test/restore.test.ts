@@ -1,6 +1,5 @@
 // `backup restore` and `backup drill` (the shared flow of @backup/restore) end to end: the built CLI
 // against a real PostgreSQL, a directory repository and a real Pushgateway.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,9 @@ import { createEngine, loadConfig } from '@backup/config';
 import { FsStorage, type Manifest, resolveCompression, runBackup } from '@backup/core';
 import {
   type PostgresServer,
+  type ProcessResult,
   type PushgatewayServer,
+  runProcess,
   startPostgres,
   startPushgateway,
 } from '@backup/test-services';
@@ -17,28 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
+  return runProcess(process.execPath, [bin, ...args], { env: { ...env, ...extraEnv } });
 }
 
 let pg: PostgresServer;

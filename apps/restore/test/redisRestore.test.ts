@@ -1,31 +1,19 @@
 // backup-restore with a Redis job (engine: redis): the built binary against real redis-servers and a
 // directory repository, scripted with flags: a network restore into an empty server and a file
 // placement (--to-file), both checked against the key counts recorded at backup time.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, loadConfig } from '@backup/config';
 import { FsStorage, type Manifest, resolveCompression, runBackup } from '@backup/core';
-import { type RedisServer, startRedis } from '@backup/test-services';
+import { type ProcessResult, type RedisServer, runProcess, startRedis } from '@backup/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<ProcessResult> {
+  return runProcess(process.execPath, [BIN, ...args], { env });
 }
 
 let source: RedisServer;

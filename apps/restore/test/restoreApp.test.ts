@@ -8,33 +8,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, createStorage, loadConfig } from '@backup/config';
 import { type Manifest, resolveCompression, runBackup, type StorageBackend } from '@backup/core';
-import { type PostgresServer, type S3rverInstance, startPostgres, startS3rver } from '@backup/test-services';
+import {
+  type PostgresServer,
+  type ProcessResult,
+  runProcess,
+  type S3rverInstance,
+  startPostgres,
+  startS3rver,
+} from '@backup/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...env, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
+  return runProcess(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv } });
 }
 
 let pg: PostgresServer;
