@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chmod,
   chown,
@@ -16,7 +16,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsStorage } from '@backup/core';
 import { listArchivedWal } from '@backup/postgres';
-import { freePort, type PostgresServer, runProcess, startPostgres } from '@backup/test-services';
+import {
+  freePort,
+  type PostgresServer,
+  type ProcessResult,
+  runProcess,
+  startPostgres,
+} from '@backup/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // End-to-end point-in-time recovery: a real cluster archives its WAL through `backup wal-push`
@@ -29,12 +35,6 @@ const JOB = 'pg';
 const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
 const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let work: string;
 let nodeBin: string;
 let config: string;
@@ -44,7 +44,7 @@ let archiveCommand: string;
 const started: PostgresServer[] = [];
 const pgCtlDirs: string[] = [];
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
   return runProcess(nodeBin, [bin, '--config', config, ...args], { env: { LOG_LEVEL: 'warn', ...env } });
 }
 
@@ -312,9 +312,7 @@ describe('point-in-time recovery with the backup CLI as archive_command and rest
       '--no-archive',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
-    started.push(server);
-    await waitPromoted(server);
+    const server = await startRecovered(dataDir);
     expect(await ids((sql) => server.query(sql))).toBe(idList(range(1, 310)));
   }, 180_000);
 
@@ -323,9 +321,7 @@ describe('point-in-time recovery with the backup CLI as archive_command and rest
     const result = await run(['pitr-restore', '--data-dir', dataDir, '--latest', '--no-archive']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('timeline latest');
-    const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
-    started.push(server);
-    await waitPromoted(server);
+    const server = await startRecovered(dataDir);
     // Timeline 2 branched after row 200: rows 201+ of timeline 1 are not on it, E rows are.
     expect(await ids((sql) => server.query(sql))).toBe(idList(range(1, 200), range(1001, 1020)));
   }, 180_000);
@@ -342,9 +338,7 @@ describe('point-in-time recovery with the backup CLI as archive_command and rest
       '--no-archive',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
-    started.push(server);
-    await waitPromoted(server);
+    const server = await startRecovered(dataDir);
     expect(await ids((sql) => server.query(sql))).toBe(idList(range(1, 320), range(401, 510)));
     expect(await ids((sql) => source.query(sql))).toBe(idList(range(1, 320), range(401, 510)));
   }, 180_000);
@@ -383,9 +377,7 @@ describe('point-in-time recovery with the backup CLI as archive_command and rest
     expect(String(failure)).toMatch(/could not restore file .* exit code 208/);
     expect((await stat(join(dataDir, 'recovery.signal'))).isFile()).toBe(true);
     // Storage back: the same data directory recovers to the end of the archive.
-    const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
-    started.push(server);
-    await waitPromoted(server);
+    const server = await startRecovered(dataDir);
     expect(await ids((sql) => server.query(sql))).toBe(await ids((sql) => source.query(sql)));
   }, 240_000);
 
@@ -445,12 +437,21 @@ describe('point-in-time recovery with the backup CLI as archive_command and rest
       '--no-archive',
     ]);
     expect(restored.code, restored.stderr).toBe(0);
-    const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
-    started.push(server);
-    await waitPromoted(server);
+    const server = await startRecovered(dataDir);
     expect(await ids((sql) => server.query(sql))).toBe(await ids((sql) => source.query(sql)));
   }, 240_000);
 });
+
+/**
+ * Starts a server on a data directory that pitr-restore prepared (no archiving), registers it for
+ * afterAll, and waits until its recovery ended and it was promoted.
+ */
+async function startRecovered(dataDir: string): Promise<PostgresServer> {
+  const server = await startPostgres({ dataDir, password: source.password, startTimeoutMs: 120_000 });
+  started.push(server);
+  await waitPromoted(server);
+  return server;
+}
 
 async function waitPromoted(server: PostgresServer): Promise<void> {
   for (let i = 0; ; i++) {

@@ -38,22 +38,24 @@ function* sizes(seed: number): Generator<number> {
 
 describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
   const mark = Buffer.from('0123456789abcdef0123456789abcdef01234567');
+  /** A stream over a fresh fake socket, nothing buffered yet, expecting the payload to end at `mark`. */
+  const open = () => {
+    const socket = new FakeSocket();
+    const stream = new ReplicationRdbStream(
+      socket as unknown as Socket,
+      Buffer.alloc(0),
+      { kind: 'eof', mark },
+      { label: 'test' },
+    );
+    return { socket, stream };
+  };
 
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`strips the mark at any read boundary (seed ${seed})`, async () => {
       const rdb = Buffer.alloc(50_000 + seed * 7);
       for (let i = 0; i < rdb.length; i++) rdb[i] = (i * 31 + seed) & 0xff;
       const wire = Buffer.concat([rdb, mark]);
-      const socket = new FakeSocket();
-      const stream = new ReplicationRdbStream(
-        socket as unknown as Socket,
-        Buffer.alloc(0),
-        {
-          kind: 'eof',
-          mark,
-        },
-        { label: 'test' },
-      );
+      const { socket, stream } = open();
       const done = collect(stream);
       const next = sizes(seed);
       for (let at = 0; at < wire.length; ) {
@@ -71,16 +73,7 @@ describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
 
   it('pushes one chunk per socket read of at least 40 bytes', async () => {
     const rdb = Buffer.alloc(10 * 1000, 7);
-    const socket = new FakeSocket();
-    const stream = new ReplicationRdbStream(
-      socket as unknown as Socket,
-      Buffer.alloc(0),
-      {
-        kind: 'eof',
-        mark,
-      },
-      { label: 'test' },
-    );
+    const { socket, stream } = open();
     const done = collect(stream);
     for (let at = 0; at < rdb.length; at += 1000) socket.emit('data', rdb.subarray(at, at + 1000));
     socket.emit('data', mark);
@@ -90,16 +83,7 @@ describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
   });
 
   it('fails, naming the bytes that arrived, when the connection closes before the mark', async () => {
-    const socket = new FakeSocket();
-    const stream = new ReplicationRdbStream(
-      socket as unknown as Socket,
-      Buffer.alloc(0),
-      {
-        kind: 'eof',
-        mark,
-      },
-      { label: 'test' },
-    );
+    const { socket, stream } = open();
     const done = collect(stream);
     socket.emit('data', Buffer.alloc(5000, 1));
     socket.emit('close');
