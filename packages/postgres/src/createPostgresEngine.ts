@@ -37,6 +37,12 @@ import { verifyGlobals } from './verifyGlobals.js';
 /** Name of the unit (and `kind`) holding roles and tablespaces; its artifact is `globals.sql`. */
 export const GLOBALS_UNIT = 'globals';
 
+/**
+ * How long the database listing of `describe` serves the next `discover`: 10,000 ms. `runBackup`
+ * calls them back to back; a `discover` later than this lists the databases again.
+ */
+const DESCRIBED_LISTING_TTL_MS = 10_000;
+
 /** Options of {@link createPostgresEngine}: the source server and what to back up. */
 export interface PostgresEngineOptions {
   /**
@@ -177,19 +183,26 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
     );
   }
 
+  /** The database listing of the last `describe`, for the `discover` that follows it. */
+  let describedListing: { databases: Awaited<ReturnType<typeof listDatabases>>; at: number } | undefined;
+
   return {
     name: 'postgres',
 
     async describe(_ctx: EngineContext): Promise<EngineDescription> {
-      const pgDump = await toolVersion('pg_dump');
+      // `pg_dump --version` runs while the connection is made (a settled rejection is awaited below).
+      const version = toolVersion('pg_dump');
+      version.catch(() => {});
       return withSource(undefined, async (client) => {
         const { rows } = await client.query<{ version: string; num: string }>(
           `select current_setting('server_version') as version, current_setting('server_version_num') as num`,
         );
         const full = rows[0]!.version;
         const num = Number(rows[0]!.num);
+        const pgDump = await version;
         checkPgDumpVersion(pgDump, num, binLabel);
         const all = await listDatabases(client);
+        describedListing = { databases: all, at: Date.now() };
         return {
           version: full.split(' ')[0],
           metadata: {
@@ -208,7 +221,15 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
     },
 
     async discover(_ctx: EngineContext): Promise<BackupUnit[]> {
-      const all = await withSource(undefined, listDatabases);
+      // runBackup calls describe, then discover at once: the listing describe just made is reused
+      // (once, and only if under DESCRIBED_LISTING_TTL_MS old) instead of a second connection and
+      // pg_database_size() of every database again.
+      const listing = describedListing;
+      describedListing = undefined;
+      const all =
+        listing !== undefined && Date.now() - listing.at < DESCRIBED_LISTING_TTL_MS
+          ? listing.databases
+          : await withSource(undefined, listDatabases);
       const selected = selectDatabases(all, databases, exclude, serverLabel(env));
       if (globals && selected.some((d) => d.name === GLOBALS_UNIT)) {
         throw new BackupError(
@@ -272,12 +293,25 @@ export function createPostgresEngine(options: PostgresEngineOptions = {}): Engin
         throw new BackupError('INTERNAL', `The postgres engine has no unit kind "${unit.kind}"`);
       }
       const pgDump = await toolVersion('pg_dump');
-      const contents = await withSource(unit.name, async (client) => {
-        checkPgDumpVersion(pgDump, await serverVersionNum(client), binLabel);
-        return inspectDatabase(client);
-      });
       // Row counts for the restore checks, taken in the very snapshot pg_dump dumps (tableStats.ts).
+      // Its connection also checks the server version and counts the database's objects, in that
+      // same snapshot: one connection before pg_dump instead of two.
       const stats = await openTableStatsSession(env, unit.name);
+      let contents: Awaited<ReturnType<typeof inspectDatabase>>;
+      try {
+        contents = await stats.run(async (client) => {
+          checkPgDumpVersion(pgDump, await serverVersionNum(client), binLabel);
+          return inspectDatabase(client);
+        });
+      } catch (error) {
+        await stats.close();
+        if (error instanceof BackupError) throw error;
+        throw new BackupError(
+          'SOURCE_FAILED',
+          `Query on ${serverLabel(env)} failed: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
       const snapshot = stats.snapshot === undefined ? [] : [`--snapshot=${stats.snapshot}`];
       const args = [
         '--format=custom',

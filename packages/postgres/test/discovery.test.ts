@@ -75,6 +75,20 @@ describe('discovery and description against a real server', () => {
     expect(listed.map((u) => u.name)).toEqual(['app2']);
   });
 
+  it('reuses the listing of describe for the discover right after it, once', async () => {
+    const engine = createPostgresEngine({ url: server.url(), globals: false });
+    await engine.describe(ctx);
+    await server.query('create database late');
+    try {
+      // The discover that follows describe uses describe's listing: no `late` yet...
+      expect((await engine.discover(ctx)).map((u) => u.name)).not.toContain('late');
+      // ...and only once: the next discover lists the databases again.
+      expect((await engine.discover(ctx)).map((u) => u.name)).toContain('late');
+    } finally {
+      await server.query('drop database late');
+    }
+  });
+
   it('uses the PG* environment when no url is given', async () => {
     const units = await createPostgresEngine({
       env: { ...server.env(), PATH: process.env['PATH'] },

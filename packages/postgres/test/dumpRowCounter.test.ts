@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FsStorage, runBackup, silentLogger } from '@backup/core';
 import { type PostgresServer, startPostgres } from '@backup/test-services';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DumpRowCounter, type DumpRowCounts } from '../src/dumpRowCounter.js';
 import { createPostgresEngine } from '../src/index.js';
-import { type RelationRow, rowsFromDump } from '../src/tableStats.js';
+import { openTableStatsSession, type RelationRow, rowsFromDump } from '../src/tableStats.js';
 
 const run = promisify(execFile);
 
@@ -142,6 +143,39 @@ describe('row counts read from a custom-format dump', () => {
     expect(countIn(garbage, 65536).result).toBeUndefined();
     expect(countIn(Buffer.from('PGDMP'), 1).error).toMatch(/header or TOC/);
     expect(countIn(Buffer.from('not a dump at all'), 4).error).toMatch(/not a pg_dump/);
+  });
+
+  it("runs queries in the stats session's snapshot; a failing one leaves the exported snapshot usable", async () => {
+    const session = await openTableStatsSession({ ...process.env, ...server.env('tricky') }, 'tricky');
+    try {
+      expect(session.snapshot).toMatch(/^[0-9A-F]+-[0-9A-F]+-\d+$/);
+      const n = await session.run(async (client) => (await client.query('select 42 as n')).rows[0].n);
+      expect(n).toBe(42);
+      // Rows inserted after the snapshot was taken are not seen inside it.
+      await server.query('create table later (x int); insert into later values (1)', 'tricky');
+      const seen = await session.run(
+        async (client) => (await client.query('select count(*)::int as n from later')).rows[0].n,
+      );
+      expect(seen).toBe(0);
+      const error = await session.run((client) => client.query('select 1 / 0')).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/division by zero/);
+      // The transaction survived the failed query (rolled back to the savepoint)...
+      const after = await session.run(async (client) => (await client.query('select 7 as n')).rows[0].n);
+      expect(after).toBe(7);
+      // ...so another connection (pg_dump) can still import the snapshot.
+      const other = new pg.Client({ connectionString: server.url('tricky') });
+      await other.connect();
+      try {
+        await other.query('begin isolation level repeatable read read only');
+        await other.query(`set transaction snapshot '${session.snapshot}'`);
+        await other.query('rollback');
+      } finally {
+        await other.end();
+      }
+    } finally {
+      await session.close();
+      await server.query('drop table if exists later', 'tricky');
+    }
   });
 
   it('records count(*) per table in the manifest, from the stream, equal to the server', async () => {
