@@ -62,6 +62,17 @@ async function startUpload(key: string): Promise<string> {
   return uploadId as string;
 }
 
+/** Uploads `body` as part 1 of `uploadId` and completes the upload; returns the Complete response. */
+async function completeWithOnePart(key: string, uploadId: string, body: string): Promise<Response> {
+  const part = await fetch(url(`/${key}?partNumber=1&uploadId=${uploadId}`), { method: 'PUT', body });
+  const etag = part.headers.get('etag') ?? '';
+  await part.arrayBuffer();
+  return fetch(url(`/${key}?uploadId=${uploadId}`), {
+    method: 'POST',
+    body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+  });
+}
+
 describe('ListObjectsV2 pagination (continuation tokens)', () => {
   const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
 
@@ -235,16 +246,7 @@ describe('multipart uploads: ListMultipartUploads and AbortMultipartUpload', () 
 
   it('completes an upload as before: the object is stored and the upload is no longer listed', async () => {
     const uploadId = await startUpload('mp/done');
-    const part = await fetch(url(`/mp/done?partNumber=1&uploadId=${uploadId}`), {
-      method: 'PUT',
-      body: 'done',
-    });
-    const etag = part.headers.get('etag') ?? '';
-    await part.arrayBuffer();
-    const completed = await fetch(url(`/mp/done?uploadId=${uploadId}`), {
-      method: 'POST',
-      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
-    });
+    const completed = await completeWithOnePart('mp/done', uploadId, 'done');
     expect(completed.status, await completed.text()).toBe(200);
     expect((await get('/mp/done')).body).toBe('done');
     expect(texts((await get('?uploads')).body, 'UploadId')).not.toContain(uploadId);
@@ -302,17 +304,8 @@ describe('requestTimings', () => {
   it('counts and times each S3 operation, and resets on request', async () => {
     server.requestTimings({ reset: true });
     const uploadId = await startUpload('timed/obj');
-    const part = await fetch(url(`/timed/obj?partNumber=1&uploadId=${uploadId}`), {
-      method: 'PUT',
-      body: 'x',
-    });
-    const etag = part.headers.get('etag') ?? '';
-    await part.arrayBuffer();
-    const completed = await fetch(url(`/timed/obj?uploadId=${uploadId}`), {
-      method: 'POST',
-      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
-    });
-    await completed.text();
+    const completed = await completeWithOnePart('timed/obj', uploadId, 'x');
+    expect(completed.status, await completed.text()).toBe(200);
     await get('/timed/obj');
     await get('/timed/obj');
 
