@@ -71,15 +71,36 @@ describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
     });
   }
 
-  it('pushes one chunk per socket read of at least 40 bytes', async () => {
-    const rdb = Buffer.alloc(10 * 1000, 7);
+  it('gathers socket reads into pushes of at least batchBytes, the last one shorter', async () => {
+    const rdb = Buffer.alloc(1000 * 1000);
+    for (let i = 0; i < rdb.length; i++) rdb[i] = (i * 7) & 0xff;
+    const { socket, stream } = open();
+    const parts: Buffer[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => parts.push(chunk));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    // 16 KiB and smaller reads, as a master writing PROTO_IOBUF_LEN chunks delivers them.
+    const next = sizes(9);
+    for (let at = 0; at < rdb.length; ) {
+      const n = next.next().value as number;
+      socket.emit('data', rdb.subarray(at, at + n));
+      at += n;
+    }
+    socket.emit('data', mark);
+    await done;
+    expect(Buffer.concat(parts).equals(rdb)).toBe(true);
+    expect(parts.length).toBeLessThanOrEqual(Math.ceil(rdb.length / (256 * 1024)));
+    for (const part of parts.slice(0, -1)) expect(part.length).toBeGreaterThanOrEqual(256 * 1024);
+  });
+
+  it('counts gathered bytes that were not pushed yet when the connection closes', async () => {
     const { socket, stream } = open();
     const done = collect(stream);
-    for (let at = 0; at < rdb.length; at += 1000) socket.emit('data', rdb.subarray(at, at + 1000));
-    socket.emit('data', mark);
-    const { bytes, pushes } = await done;
-    expect(bytes.equals(rdb)).toBe(true);
-    expect(pushes).toBeLessThanOrEqual(10);
+    for (let i = 0; i < 10; i++) socket.emit('data', Buffer.alloc(1000, i)); // 10,000 bytes: one batch, not pushed
+    socket.emit('close');
+    await expect(done).rejects.toThrow(/closed after 10000 bytes/);
   });
 
   it('fails, naming the bytes that arrived, when the connection closes before the mark', async () => {
@@ -88,5 +109,45 @@ describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
     socket.emit('data', Buffer.alloc(5000, 1));
     socket.emit('close');
     await expect(done).rejects.toThrow(/closed after 5000 bytes/);
+  });
+});
+
+describe('ReplicationRdbStream, $<len> framing', () => {
+  const open = (length: number, batchBytes?: number) => {
+    const socket = new FakeSocket();
+    const stream = new ReplicationRdbStream(
+      socket as unknown as Socket,
+      Buffer.alloc(0),
+      { kind: 'length', length },
+      { label: 'test', batchBytes },
+    );
+    return { socket, stream };
+  };
+
+  it('ends after exactly len bytes, in pushes of at least batchBytes, ignoring what follows', async () => {
+    const rdb = Buffer.alloc(100_000);
+    for (let i = 0; i < rdb.length; i++) rdb[i] = (i * 13) & 0xff;
+    const { socket, stream } = open(rdb.length, 30_000);
+    // 'data' events see each push as it is (`for await` would join what is buffered).
+    const done = new Promise<Buffer[]>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => parts.push(chunk));
+      stream.on('end', () => resolve(parts));
+      stream.on('error', reject);
+    });
+    const wire = Buffer.concat([rdb, Buffer.from('+PING\r\n')]);
+    for (let at = 0; at < wire.length; at += 7_001) socket.emit('data', wire.subarray(at, at + 7_001));
+    const parts = await done;
+    expect(Buffer.concat(parts).equals(rdb)).toBe(true);
+    expect(parts.map((p) => p.length)).toEqual([35_005, 35_005, 29_990]);
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('fails with the count of bytes that arrived when the connection closes short', async () => {
+    const { socket, stream } = open(50_000);
+    const done = collect(stream);
+    socket.emit('data', Buffer.alloc(20_000, 1));
+    socket.emit('end');
+    await expect(done).rejects.toThrow(/closed after 20000 of 50000 bytes/);
   });
 });
