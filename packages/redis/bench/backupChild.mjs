@@ -23,7 +23,10 @@ const manifest = await core.runBackup({
   job: config.job,
   engine: createRedisEngine({ url: config.url, mode: config.mode }),
   storage: new core.FsStorage({ path: config.repo }),
-  compression: { algorithm: config.compression, ...(config.compression === 'zstd' ? { level: 3 } : {}) },
+  compression: {
+    algorithm: config.compression,
+    ...(config.compression === 'zstd' ? { level: config.level ?? 3 } : {}),
+  },
 });
 const ms = performance.now() - started;
 console.log(

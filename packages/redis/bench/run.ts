@@ -11,13 +11,16 @@
 //   (a) redis-cli --rdb <file>                      baseline, diskless and disk-based sync
 //   (b) ours: RDB backup -> fs, no compression      the same work as (a): pull + write a file
 //   (c) ours: RDB backup -> fs, zstd-3 (default)    the production pipeline
+//   (c1) ours: RDB backup -> fs, zstd-1             the per-job `compression: { algorithm: zstd, level: 1 }`
 //   (d) ours: keys-mode export -> fs, zstd-3        keys/s
 //   (e) ours: keys-mode restore <- (d) into an empty server     keys/s
 //   (f) ours: RDB restore over the network <- (c) (parse + RESTORE)   keys/s
 // and ratios (b)/(a), (c)/(a) against the target <= 1.05x (shared/notes/performance.md), plus the
-// peak RSS of the backup processes. Within a run (a), (b) and (c) run back to back in an order
-// rotated every run, each after the server is idle again (no fork child, no replica link); the
-// target is judged on the median of the per-run ratios, which cancels the drift between runs. Each of (b)-(d) runs in its own child process
+// peak RSS of the backup processes. Within a run (a), (b), (c) and (a) again run back to back in
+// an order rotated every run, each after the server is idle again (no fork child, no replica
+// link); the target is judged on the median of the per-run ratios (ours / the mean of the run's
+// two redis-cli times), which cancels the drift between runs, and the second redis-cli time / the
+// first (the A/A control) shows the spread the bench cannot resolve. Each of (b)-(d) runs in its own child process
 // (bench/backupChild.mjs, with --max-semi-space-size=1 as the bins) and is reported twice: the
 // `runBackup` call alone (after imports), and the whole child process from spawn to exit (node
 // start, module loading, runBackup, exit), which is what `redis-cli --rdb` (a) is timed as.
@@ -56,6 +59,8 @@ export interface ChildConfig {
   job: string;
   repo: string;
   compression: 'zstd' | 'none';
+  /** zstd level; default 3 (the config's default). */
+  level?: number;
 }
 
 /** Runs a command and resolves with its wall time in ms. */
@@ -228,39 +233,45 @@ try {
   const keysRss: number[] = [];
   let rdbBytes = 0;
   let rdbStored = 0;
+  let rdbStoredLevel1 = 0;
   let keysStored = 0;
   for (let run = 1; run <= runs; run++) {
     for (const sync of ['diskless', 'disk'] as const) {
       await source.cli(['config', 'set', 'repl-diskless-sync', sync === 'diskless' ? 'yes' : 'no']);
-      // (a), (b), (c) in an order rotated every run, so none of them always runs first (the
-      // server's allocator and the page cache drift over a run) and each ratio below can also be
-      // taken within one run: (b)/(a) of the same run, seconds apart.
-      const order = rotate(['a', 'b', 'c'] as const, run - 1);
+      // (a), (b), (c) and (a) again ('A': the A/A control) in an order rotated every run, so
+      // none of them always runs first, and each ratio can also be taken within one run, seconds
+      // apart: (b) / the mean of that run's two redis-cli times. A/A = the second redis-cli time
+      // / the first: what the bench itself cannot tell apart on this machine.
+      // (g) is the (c1) row: zstd level 1.
+      const order = rotate(['a', 'b', 'A', 'c', 'g'] as const, run - 1);
       const times: Record<string, number> = {};
       for (const measure of order) {
         await waitForIdleServer();
-        if (measure === 'a') {
+        if (measure === 'a' || measure === 'A') {
           const file = join(work, 'baseline.rdb');
-          times['a'] = await timeCommand('redis-cli', ['-p', String(source.port), '--rdb', file]);
-          push(`a-${sync}`, times['a']);
+          times[measure] = await timeCommand('redis-cli', ['-p', String(source.port), '--rdb', file]);
+          push(`${measure}-${sync}`, times[measure]);
           rdbBytes = (await stat(file)).size;
           await rm(file);
           continue;
         }
         const compression = measure === 'b' ? 'none' : 'zstd';
-        const repo = join(work, `repo-${sync}-${compression}-${run}`);
+        const level = measure === 'g' ? 1 : 3;
+        const repo = join(work, `repo-${sync}-${compression}-${level}-${run}`);
         await mkdir(repo);
-        const ours = await runChild({ url: source.url(), mode: 'rdb', job: 'rdb', repo, compression });
+        const ours = await runChild({ url: source.url(), mode: 'rdb', job: 'rdb', repo, compression, level });
         times[measure] = ours.ms;
         times[`${measure}p`] = ours.processMs;
         push(`${measure}-${sync}`, ours.ms);
         push(`${measure}p-${sync}`, ours.processMs);
         rss.push(ours.maxRssBytes);
-        if (compression === 'zstd') rdbStored = ours.storedBytes;
-        if (!(run === runs && sync === 'diskless' && compression === 'zstd'))
-          await rm(repo, { recursive: true });
+        if (measure === 'c') rdbStored = ours.storedBytes;
+        if (measure === 'g') rdbStoredLevel1 = ours.storedBytes;
+        if (!(run === runs && sync === 'diskless' && measure === 'c')) await rm(repo, { recursive: true });
       }
-      for (const k of ['b', 'bp', 'c', 'cp']) push(`${k}-${sync}/a`, times[k]! / times['a']!);
+      const baseline = (times['a']! + times['A']!) / 2;
+      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp']) push(`${k}-${sync}/a`, times[k]! / baseline);
+      push(`A-${sync}/a`, times['A']! / times['a']!);
     }
     if (rdbOnly) {
       console.log(`run ${run}/${runs} done`);
@@ -309,9 +320,10 @@ try {
 
   // ---- report -----------------------------------------------------------------------------
   // Ratios: of the mins and of the medians over all runs, and the median of the per-run ratios
-  // (each run's ours / redis-cli, taken seconds apart) with their range: the pairing cancels the
-  // drift between runs, which on these 2 shared cores is larger than the 5 % being measured.
-  // The target is judged on the paired median.
+  // (each run's ours / the mean of its two redis-cli times, taken seconds apart) with their
+  // range: the pairing cancels the drift between runs, which on these 2 shared cores is larger
+  // than the 5 % being measured. The target is judged on the paired median; the A/A row shows
+  // how far two redis-cli runs of the same run already differ.
   const row = (label: string, key: string, base?: string, target?: string, rates = false): string[] => {
     const xs = results[key] ?? [];
     if (xs.length === 0) return [label, 'skipped', '', '', '', '', ''];
@@ -343,15 +355,21 @@ try {
       'target',
     ],
     row('(a) redis-cli --rdb file (diskless sync)', 'a-diskless'),
+    row('(a) again in the same run: A/A control', 'A-diskless', 'a-diskless'),
     row('(b) ours: runBackup RDB -> fs, no compression (diskless)', 'b-diskless', 'a-diskless', '<= 1.05x'),
     row('(b) same, whole process (node start + imports + exit)', 'bp-diskless', 'a-diskless', '<= 1.05x'),
     row('(c) ours: runBackup RDB -> fs, zstd-3 (diskless)', 'c-diskless', 'a-diskless', '<= 1.05x'),
     row('(c) same, whole process', 'cp-diskless', 'a-diskless', '<= 1.05x'),
+    row('(c1) ours: runBackup RDB -> fs, zstd-1 (diskless)', 'g-diskless', 'a-diskless', '<= 1.05x'),
+    row('(c1) same, whole process', 'gp-diskless', 'a-diskless', '<= 1.05x'),
     row('(a) redis-cli --rdb file (disk-based sync)', 'a-disk'),
+    row('(a) again in the same run: A/A control', 'A-disk', 'a-disk'),
     row('(b) ours: runBackup RDB -> fs, no compression (disk)', 'b-disk', 'a-disk', '<= 1.05x'),
     row('(b) same, whole process', 'bp-disk', 'a-disk', '<= 1.05x'),
     row('(c) ours: runBackup RDB -> fs, zstd-3 (disk)', 'c-disk', 'a-disk', '<= 1.05x'),
     row('(c) same, whole process', 'cp-disk', 'a-disk', '<= 1.05x'),
+    row('(c1) ours: runBackup RDB -> fs, zstd-1 (disk)', 'g-disk', 'a-disk', '<= 1.05x'),
+    row('(c1) same, whole process', 'gp-disk', 'a-disk', '<= 1.05x'),
     row('(d) ours: keys export -> fs, zstd-3', 'd', undefined, undefined, true),
     row('(e) ours: keys restore -> empty server', 'e', undefined, undefined, true),
     row('(f) ours: RDB restore over the network', 'f', undefined, undefined, true),
@@ -361,7 +379,7 @@ try {
   console.log('');
   console.log(
     `redis-server ${source.version}, ${keyCount.toLocaleString('en-US')} keys, ${mb(used)} used memory, ${runs} run(s); ` +
-      `RDB ${mb(rdbBytes)} (stored zstd ${mb(rdbStored)})${rdbOnly ? '' : `, keys artifact stored ${mb(keysStored)}`}`,
+      `RDB ${mb(rdbBytes)} (stored zstd-3 ${mb(rdbStored)}, zstd-1 ${mb(rdbStoredLevel1)})${rdbOnly ? '' : `, keys artifact stored ${mb(keysStored)}`}`,
   );
   console.log(line(table[0]!));
   console.log(line(widths.map((w) => '-'.repeat(w))));
