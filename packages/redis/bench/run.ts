@@ -313,7 +313,7 @@ try {
     await rm(keysRepo, { recursive: true });
     if (run === runs) {
       for (let r = 1; r <= runs; r++)
-        push('f', await restoreFrom(join(work, `repo-diskless-zstd-${runs}`), 'rdb', 'rdb'));
+        push('f', await restoreFrom(join(work, `repo-diskless-zstd-3-${runs}`), 'rdb', 'rdb'));
     }
     console.log(`run ${run}/${runs} done`);
   }
