@@ -1,7 +1,7 @@
 // Benchmark of the Redis engine against redis-cli, on generated data. Not a test: run with
 // `node bench/run.ts` in packages/redis after `pnpm build` (it imports @backup/redis from dist).
 //
-//   node bench/run.ts [--keys=<default 1000000>] [--runs=<default 3>] [--rdb-only]
+//   node bench/run.ts [--keys=<default 1000000>] [--runs=<default 8>] [--rdb-only]
 //   (or BENCH_KEYS / BENCH_RUNS; --rdb-only measures (a)-(c) only)
 //
 // Data: a mix of agent/session-like keys: 85% strings (~120-byte JSON), 10% hashes (4 fields),
@@ -47,7 +47,7 @@ const args = new Map(
   }),
 );
 const keyCount = Math.floor(Number(args.get('keys') ?? process.env['BENCH_KEYS'] ?? 1_000_000));
-const runs = Math.max(1, Math.floor(Number(args.get('runs') ?? process.env['BENCH_RUNS'] ?? 3)));
+const runs = Math.max(1, Math.floor(Number(args.get('runs') ?? process.env['BENCH_RUNS'] ?? 8)));
 if (!(keyCount > 0)) throw new Error('--keys must be a positive number');
 const rdbOnly = args.has('rdb-only');
 const here = dirname(fileURLToPath(import.meta.url));
