@@ -242,15 +242,61 @@ const NO_SUCH_UPLOAD =
   'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload ' +
   'might have been aborted or completed.';
 
+/** Per upload id: UploadPart requests being handled, and whether an abort has begun. */
+interface UploadActivity {
+  parts: number;
+  aborting: boolean;
+  /** Resolved when `parts` drops to 0. */
+  idle: Array<() => void>;
+}
+
+/**
+ * UploadPart (`PUT /bucket/key?partNumber=N&uploadId=ID`) for an upload that does not exist, was
+ * started for another key, or is being aborted: 404 NoSuchUpload, as on S3. s3rver 3.7 itself
+ * creates the upload's directory for any id (`putPart` runs `mkdirp`), so a part that arrived
+ * after an abort would bring the aborted upload back as a directory of stray parts. Counts the
+ * part requests it lets through, so an abort can wait for them ({@link abortMultipartUpload}).
+ */
+function uploadPartGuard(store: S3rverStore, activity: Map<string, UploadActivity>): KoaMiddleware {
+  return async (ctx, next) => {
+    const uploadId = queryValue(ctx, 'uploadId');
+    if (ctx.method !== 'PUT' || uploadId === undefined || queryValue(ctx, 'partNumber') === undefined) {
+      return next();
+    }
+    const { bucket, key } = bucketAndKey(ctx.path);
+    if (!bucket || !key) return next();
+    const upload = activity.get(uploadId)?.aborting ? undefined : await readUpload(store, bucket, uploadId);
+    // Checked again after the await: an abort may have begun meanwhile.
+    if (!upload || upload.key !== key || activity.get(uploadId)?.aborting) {
+      sendError(ctx, 404, 'NoSuchUpload', NO_SUCH_UPLOAD, { UploadId: uploadId });
+      return;
+    }
+    const state = activity.get(uploadId) ?? { parts: 0, aborting: false, idle: [] };
+    activity.set(uploadId, state);
+    state.parts += 1;
+    try {
+      await next();
+    } finally {
+      state.parts -= 1;
+      if (state.parts === 0) {
+        for (const resolve of state.idle.splice(0)) resolve();
+        if (!state.aborting) activity.delete(uploadId);
+      }
+    }
+  };
+}
+
 /**
  * AbortMultipartUpload (`DELETE /bucket/key?uploadId=ID`), which s3rver 3.7 answers with 405
  * MethodNotAllowed (lib/routes.js routes no DELETE with `?uploadId`). As in the S3 API reference:
  * the upload's parts are removed (its directory, as s3rver itself does after
  * CompleteMultipartUpload) and the answer is 204 No Content; an unknown id, or one started for
- * another key, is 404 NoSuchUpload. Parts still being uploaded during the abort may be stored
- * afterwards, as on S3.
+ * another key, is 404 NoSuchUpload. From the moment the abort begins, new parts of the upload get
+ * 404 NoSuchUpload ({@link uploadPartGuard}); parts already being received are waited for (at most
+ * 10 s, e.g. a client that cancelled its request mid-body) before the directory is removed, so a
+ * part write cannot land in, or re-create, a removed upload.
  */
-function abortMultipartUpload(store: S3rverStore): KoaMiddleware {
+function abortMultipartUpload(store: S3rverStore, activity: Map<string, UploadActivity>): KoaMiddleware {
   return async (ctx, next) => {
     const uploadId = queryValue(ctx, 'uploadId');
     if (ctx.method !== 'DELETE' || uploadId === undefined) return next();
@@ -261,11 +307,33 @@ function abortMultipartUpload(store: S3rverStore): KoaMiddleware {
       return;
     }
     const upload = await readUpload(store, bucket, uploadId);
-    if (!upload || upload.key !== key) {
+    if (!upload || upload.key !== key || activity.get(uploadId)?.aborting) {
       sendError(ctx, 404, 'NoSuchUpload', NO_SUCH_UPLOAD, { UploadId: uploadId });
       return;
     }
-    await rm(join(store.getResourcePath(bucket, '', 'uploads'), uploadId), { recursive: true, force: true });
+    const state = activity.get(uploadId) ?? { parts: 0, aborting: false, idle: [] };
+    activity.set(uploadId, state);
+    state.aborting = true;
+    try {
+      if (state.parts > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => state.idle.push(resolve)),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, 10_000);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      await rm(join(store.getResourcePath(bucket, '', 'uploads'), uploadId), {
+        recursive: true,
+        force: true,
+        maxRetries: 5,
+        retryDelay: 20,
+      });
+    } finally {
+      activity.delete(uploadId);
+    }
     ctx.status = 204;
   };
 }
@@ -494,7 +562,9 @@ function tripleDesContinuationTokens(): void {
  * - ListObjectsV2 pagination on Node >= 17 (continuation tokens via 3DES, see
  *   {@link tripleDesContinuationTokens});
  * - AbortMultipartUpload (204; 404 NoSuchUpload) and ListMultipartUploads
- *   (`ListMultipartUploadsResult`), which s3rver answers with 405 and 501.
+ *   (`ListMultipartUploadsResult`), which s3rver answers with 405 and 501;
+ * - UploadPart of an unknown or aborted upload: 404 NoSuchUpload (s3rver stores it anyway), and an
+ *   abort waits for the parts being received.
  * The additions are Koa middlewares ahead of s3rver's own (so before its signature check).
  */
 export async function startS3rver(options: { bucket?: string } = {}): Promise<S3rverInstance> {
@@ -510,10 +580,12 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
   });
   const koa = server as unknown as { middleware: KoaMiddleware[]; store: S3rverStore };
   const timings = new Map<string, { count: number; ms: number }>();
+  const uploads = new Map<string, UploadActivity>();
   koa.middleware.unshift(
     requestTimer(timings),
     conditionalWrites(koa.store),
-    abortMultipartUpload(koa.store),
+    uploadPartGuard(koa.store, uploads),
+    abortMultipartUpload(koa.store, uploads),
     listMultipartUploads(koa.store),
   );
   const { port } = await server.run();

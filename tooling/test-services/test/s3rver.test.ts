@@ -244,6 +244,64 @@ describe('multipart uploads: ListMultipartUploads and AbortMultipartUpload', () 
     expect((await fetch(url(`/mp/mine?uploadId=${uploadId}`), { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('answers UploadPart of an unknown, aborted or other-key upload with 404 NoSuchUpload, storing nothing', async () => {
+    const uploadId = await startUpload('mp/late');
+    expect((await fetch(url(`/mp/late?uploadId=${uploadId}`), { method: 'DELETE' })).status).toBe(204);
+    const other = await startUpload('mp/other-key');
+    for (const [key, id] of [
+      ['mp/late', uploadId],
+      ['mp/late', '0123456789abcdef0123456789abcdef'],
+      ['mp/late', other],
+    ] as const) {
+      const part = await fetch(url(`/${key}?partNumber=1&uploadId=${id}`), { method: 'PUT', body: 'late' });
+      expect(part.status, `${key} ${id}`).toBe(404);
+      expect(text(await part.text(), 'Code')).toBe('NoSuchUpload');
+    }
+    expect(await uploadsOnDisk()).not.toContain(uploadId);
+    expect(await readdir(join(server.directory, server.bucket, '._S3rver_uploads', other))).not.toContain(
+      '1',
+    );
+    expect((await fetch(url(`/mp/other-key?uploadId=${other}`), { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('waits for a part still being received before it removes an aborted upload', async () => {
+    const uploadId = await startUpload('mp/slow');
+    let finishBody: (() => void) | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(64 * 1024).fill(1));
+        finishBody = () => {
+          controller.enqueue(new Uint8Array(64 * 1024).fill(2));
+          controller.close();
+        };
+      },
+    });
+    const part = fetch(url(`/mp/slow?partNumber=1&uploadId=${uploadId}`), {
+      method: 'PUT',
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    // The part request is in the server once its directory has the part's file.
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await readdir(join(server.directory, server.bucket, '._S3rver_uploads', uploadId))).includes('1');
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const abort = fetch(url(`/mp/slow?uploadId=${uploadId}`), { method: 'DELETE' });
+    const early = await Promise.race([
+      abort.then(() => 'answered'),
+      new Promise((r) => setTimeout(r, 300, 'pending')),
+    ]);
+    expect(early).toBe('pending');
+    finishBody!();
+    expect((await part).status).toBe(200);
+    expect((await abort).status).toBe(204);
+    expect(await uploadsOnDisk()).not.toContain(uploadId);
+  });
+
   it('completes an upload as before: the object is stored and the upload is no longer listed', async () => {
     const uploadId = await startUpload('mp/done');
     const completed = await completeWithOnePart('mp/done', uploadId, 'done');
