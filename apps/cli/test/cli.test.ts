@@ -101,14 +101,7 @@ describe('backup CLI against real PostgreSQL and s3rver', () => {
     );
     expect(show.stdout).not.toContain(pg.password);
     // The seeds' layout: agentic/postgresql/<YYYYMMDD-HHMMSS>/outline.dump.zst
-    const bucket = new S3Storage({
-      bucket: s3.bucket,
-      prefix: '',
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    });
+    const bucket = new S3Storage(s3.storageOptions(''));
     const keys: string[] = [];
     for await (const o of bucket.list('agentic/postgresql/')) keys.push(o.key);
     expect(keys).toEqual(

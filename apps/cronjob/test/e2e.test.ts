@@ -214,14 +214,7 @@ jobs:
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     LOG_LEVEL: 'info',
   };
-  bucket = new S3Storage({
-    bucket: s3.bucket,
-    prefix: 'agentic',
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  bucket = new S3Storage(s3.storageOptions());
   catalog = new Catalog(bucket);
 });
 

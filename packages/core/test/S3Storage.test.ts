@@ -18,11 +18,7 @@ const MiB = 1024 * 1024;
 
 function optionsFor(server: S3rverInstance, extra: Partial<S3StorageOptions> = {}): S3StorageOptions {
   return {
-    bucket: server.bucket,
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    ...server.storageOptions(),
     partSize: 5 * MiB,
     ...extra,
   };

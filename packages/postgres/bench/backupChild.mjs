@@ -24,15 +24,7 @@ let storage;
 if (config.storage.type === 'fs') {
   storage = new core.FsStorage({ path: config.storage.path });
 } else {
-  const s3 = config.storage;
-  storage = new core.S3Storage({
-    bucket: s3.bucket,
-    prefix: 'agentic',
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  storage = new core.S3Storage(config.storage.options);
 }
 
 const started = performance.now();

@@ -37,14 +37,7 @@ export interface ChildConfig {
   job: string;
   storage:
     | { type: 'fs'; path: string }
-    | {
-        type: 's3';
-        endpoint: string;
-        bucket: string;
-        region: string;
-        accessKeyId: string;
-        secretAccessKey: string;
-      };
+    | { type: 's3'; options: import('@backup/test-services').S3rverStorageOptions };
 }
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -235,14 +228,7 @@ try {
         url,
         database: 'bench',
         job: `postgresql-${run}`,
-        storage: {
-          type: 's3',
-          endpoint: s3.endpoint,
-          bucket: s3.bucket,
-          region: s3.region,
-          accessKeyId: s3.accessKeyId,
-          secretAccessKey: s3.secretAccessKey,
-        },
+        storage: { type: 's3', options: s3.storageOptions() },
       });
       results['c']!.push(s3ours.ms);
       results['g']!.push(s3ours.maxRssBytes);

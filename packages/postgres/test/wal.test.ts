@@ -187,14 +187,7 @@ describe('WAL push and fetch with real segments', () => {
   it('pushes and fetches through S3 (s3rver) with conditional writes', async () => {
     const s3: S3rverInstance = await startS3rver();
     try {
-      const bucket = new S3Storage({
-        bucket: s3.bucket,
-        prefix: 'agentic',
-        endpoint: s3.endpoint,
-        region: s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      });
+      const bucket = new S3Storage(s3.storageOptions());
       const path = segments[1]!;
       const name = path.split('/').pop()!;
       expect((await pushWalFile({ storage: bucket, job: 'pg', path, compression: zstd })).status).toBe(

@@ -16,5 +16,5 @@ export type {
 export { findRedisServerBinary, startRedis, startRedisCluster } from './redis.js';
 export type { ProcessResult } from './runProcess.js';
 export { runProcess } from './runProcess.js';
-export type { S3rverInstance } from './s3rver.js';
+export type { S3rverInstance, S3rverStorageOptions } from './s3rver.js';
 export { s3OperationOf, startS3rver } from './s3rver.js';

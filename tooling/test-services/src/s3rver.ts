@@ -9,6 +9,16 @@ import { compileFunction } from 'node:vm';
 import S3rver from 's3rver';
 
 /** A running s3rver (an S3 server on npm), in-process, on a free port. */
+/** What {@link S3rverInstance.storageOptions} returns: a subset of `S3StorageOptions`. */
+export interface S3rverStorageOptions {
+  bucket: string;
+  prefix: string;
+  endpoint: string;
+  region: string;
+  forcePathStyle: true;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
 export interface S3rverInstance {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
@@ -26,6 +36,12 @@ export interface S3rverInstance {
    * CompleteMultipartUpload, which s3rver implements by copying every part into a new file.
    */
   requestTimings(options?: { reset?: boolean }): Record<string, { count: number; ms: number }>;
+  /**
+   * Options for `new S3Storage(...)` (`@backup/core`) against this server: its bucket, endpoint
+   * and region, path-style requests (s3rver has no virtual-hosted buckets) and its fixed
+   * credentials, under `prefix` (default `agentic`, the seeds' layout; `''` for the bucket root).
+   */
+  storageOptions(prefix?: string): S3rverStorageOptions;
   /** Stops the server and deletes its directory. */
   stop(): Promise<void>;
 }
@@ -589,13 +605,24 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
     listMultipartUploads(koa.store),
   );
   const { port } = await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     bucket,
     region: 'us-east-1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
+    ...credentials,
     directory,
+    storageOptions(prefix = 'agentic') {
+      return {
+        bucket,
+        prefix,
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { ...credentials },
+      };
+    },
     requestTimings(options) {
       const result = Object.fromEntries([...timings].map(([name, t]) => [name, { ...t }]));
       if (options?.reset) timings.clear();
