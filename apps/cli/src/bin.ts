@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc
+#!/usr/bin/env -S node --max-semi-space-size=1
 // A 1 MiB young generation makes V8 scavenge often enough to free the pipeline's spent Buffers
-// promptly: peak RSS of a backup drops by ~40 MiB (measured; see docs/performance.md). --expose-gc
-// lets the pipeline also collect every 4 MiB of data (@backup/core collectGarbageEvery): another
-// 10-30 MiB less at the peak of a backup.
+// promptly: peak RSS of a backup drops by ~40 MiB (measured; see docs/performance.md). V8's gc(),
+// taken at run time by exposeGc (@backup/core/expose-gc) rather than with --expose-gc, lets the
+// pipeline also collect every 4 MiB of data (collectGarbageEvery): another 10-30 MiB less at the
+// peak of a backup.
 //
 // Start-up: nothing is imported statically here, so Node's on-disk compile cache is on before any
 // of our modules (or their dependencies) is compiled: NODE_COMPILE_CACHE=<dir>, else
@@ -31,6 +32,9 @@ if (wal === 'wal-push') {
 if (done) {
   process.exitCode = 0;
 } else {
+  // V8's gc() for the pipeline's GC pacing (collectGarbageEvery), without starting Node with
+  // --expose-gc: that flag makes Node compile its built-in modules from source (~40 ms per start).
+  (await import('@backup/core/expose-gc')).exposeGc();
   const { main } = await import('./main.js');
   process.exitCode = await main();
 }

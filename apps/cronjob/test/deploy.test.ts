@@ -489,7 +489,7 @@ describe('Dockerfile and .dockerignore', () => {
   it('runs the package bin under tini as uid 10001, the uid the CronJobs require', () => {
     expect(pkg.bin['backup-cronjob']).toBe('./dist/bin.js');
     expect(dockerfile).toMatch(
-      /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "--max-semi-space-size=1", "--expose-gc", "\/app\/dist\/bin\.js"\]$/m,
+      /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "--max-semi-space-size=1", "\/app\/dist\/bin\.js"\]$/m,
     );
     expect(dockerfile).toMatch(/^USER 10001:10001$/m);
     expect(dockerfile).toMatch(/^ENV NODE_ENV=production/m);

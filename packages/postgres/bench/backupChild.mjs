@@ -12,6 +12,8 @@ try {
 } catch {
   // only a speed-up
 }
+// As the bins: V8's gc() for the pipeline's GC pacing, taken at run time instead of --expose-gc.
+(await import('@backup/core/expose-gc')).exposeGc();
 
 /** @type {import('./run.ts').ChildConfig} */
 const config = JSON.parse(process.argv[2] ?? '{}');

@@ -78,7 +78,7 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--max-semi-space-size=1', '--expose-gc', join(here, 'backupChild.mjs'), JSON.stringify(config)],
+      ['--max-semi-space-size=1', join(here, 'backupChild.mjs'), JSON.stringify(config)],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

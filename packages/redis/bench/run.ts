@@ -99,7 +99,7 @@ function runChild(config: ChildConfig): Promise<{
     // As the backup bins run (apps/cli/src/bin.ts): a 1 MiB young generation frees spent Buffers promptly.
     const child = spawn(
       process.execPath,
-      ['--max-semi-space-size=1', '--expose-gc', join(here, 'backupChild.mjs'), JSON.stringify(config)],
+      ['--max-semi-space-size=1', join(here, 'backupChild.mjs'), JSON.stringify(config)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -34,13 +34,15 @@ export interface CollectGarbageOptions {
 
 /**
  * Returns a callback to feed with the running byte count of a stream (as `DigestStream`'s
- * `onBytes` reports it). When the process was started with `--expose-gc` (as the `backup`,
- * `backup-cronjob` and `backup-restore` bins and the container image are), it runs a
+ * `onBytes` reports it). When `globalThis.gc` is a function (the `backup`, `backup-cronjob` and
+ * `backup-restore` bins call `exposeGc` from `@backup/core/expose-gc` first thing; a process
+ * started with `--expose-gc` has it too), it runs a
  * young-generation collection (`gc({ type: 'minor' })`) every `scavengeBytes` bytes (default
  * 4 MiB), and instead starts an incremental full collection (`gc({ type: 'major', execution: 'async' })`)
  * every `majorBytes` bytes (default 128 MiB) or, earlier, when V8's external memory has grown by
  * `externalGrowthBytes` (default 16 MiB) above the lowest value seen at a scavenge point since the
- * last full collection. Without the flag the callback does nothing.
+ * last full collection. Without `globalThis.gc` the callback does nothing (a service that imports
+ * the packages keeps V8's own GC timing).
  *
  * Why: the pipeline's spent chunks are Buffers whose memory lives outside the V8 heap and is freed
  * only when a GC finds their small JS wrappers dead. With few JS allocations per 64 KiB chunk,
