@@ -22,15 +22,18 @@ export interface ReplicationRdbStreamOptions {
   onEnd?: (() => void) | undefined;
   /**
    * Socket reads are copied into pushes of this many bytes (the last one may be shorter);
-   * default 262,144 (256 KiB). A master streams in 16 KiB writes (`PROTO_IOBUF_LEN`), so a
+   * default 1,048,576 (1 MiB). A master streams in 16 KiB writes (`PROTO_IOBUF_LEN`), so a
    * reader that keeps up sees ~7,500 reads per 120 MB; pushed one by one, each would cost the
    * pipeline a hash update, a compressor call and a write. The copy costs ~10 ms per 120 MB.
+   * 1 MiB rather than 256 KiB: with disk-based sync the file arrives as fast as we read it, and
+   * on a 122.6 MB RDB the transfer took 209 ms instead of 289 ms and our process 0.42 CPU-s
+   * instead of 0.51 (medians of 10 alternating runs; the same with diskless sync, +4 MiB RSS).
    */
   batchBytes?: number | undefined;
 }
 
 /** Default {@link ReplicationRdbStreamOptions.batchBytes}. */
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 
 const MARK_LENGTH = 40;
 
