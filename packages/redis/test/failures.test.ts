@@ -55,10 +55,12 @@ afterEach(async () => {
 
 describe('a server killed during a backup', () => {
   it('diskless: killed mid-transfer, the job fails with SOURCE_FAILED and leaves no set', async () => {
-    // 2 ms per key while the fork writes the RDB: the transfer trickles for ~2 s.
+    // 2 ms per key while the fork writes the RDB: the transfer trickles for ~2 s. 3 MB, so the
+    // first 1 MiB chunk (ReplicationRdbStream's default batchBytes) reaches the pipeline, and the
+    // kill, a third of the way through.
     const server = await startRedis({ disklessSync: true, config: { 'rdb-key-save-delay': 2000 } });
     try {
-      await fillRandom(server.url(), 1000, 1000);
+      await fillRandom(server.url(), 1000, 3000);
       let seen = 0;
       const error = await runBackup({
         job: 'redis',
