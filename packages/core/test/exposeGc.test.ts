@@ -38,14 +38,15 @@ describe('exposeGc', () => {
         newContext: runInNewContext('typeof gc'),
       }));
     `);
-    expect(result).toEqual({
+    // At least the collections asked for (V8 may add one of its own while the script allocates).
+    expect(result).toMatchObject({
       before: 'undefined',
       returned: true,
       after: 'function',
-      minor: 2,
-      major: 1,
       newContext: 'undefined',
     });
+    expect(result['minor']).toBeGreaterThanOrEqual(2);
+    expect(result['major']).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps the gc() of a process started with --expose-gc', async () => {

@@ -8,7 +8,6 @@ import type { TransformOptions } from 'node:stream';
 import { compileFunction } from 'node:vm';
 import S3rver from 's3rver';
 
-/** A running s3rver (an S3 server on npm), in-process, on a free port. */
 /** What {@link S3rverInstance.storageOptions} returns: a subset of `S3StorageOptions`. */
 export interface S3rverStorageOptions {
   bucket: string;
@@ -19,6 +18,7 @@ export interface S3rverStorageOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** A running s3rver (an S3 server on npm), in-process, on a free port. */
 export interface S3rverInstance {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
