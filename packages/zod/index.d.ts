@@ -1,3 +1,4 @@
-// The types are zod's own: dist/index.js is zod bundled into one file (see src/index.ts).
-export * from 'zod';
-export { default } from 'zod';
+// The types of dist/index.js (src/index.ts): `z`, the part of zod the bundle holds (./z.d.ts).
+import * as z from './z.js';
+
+export { z };
