@@ -192,6 +192,27 @@ describe('round trips on one source', () => {
     expect((await digestServer(target.url()))['db7']).toEqual(full['db7']);
   });
 
+  it("discover reuses describe's INFO within one run (one connection less before SYNC), reads it again in a new run", async () => {
+    const r = await client(source.url());
+    const connections = async () =>
+      Number(/total_connections_received:(\d+)/.exec(await r.info('stats'))?.[1] ?? Number.NaN);
+    for (const mode of ['rdb', 'keys'] as const) {
+      const engine = createRedisEngine({ url: source.url(), mode });
+      const run = ctx();
+      const before = await connections();
+      await engine.describe(run);
+      const units = await engine.discover(run);
+      expect(await connections()).toBe(before + 1);
+      // A context describe never saw (another run, or discover alone) connects and reads INFO.
+      expect(await engine.discover(ctx())).toEqual(units);
+      expect(await connections()).toBe(before + 2);
+      if (mode === 'rdb') expect(units.map((u) => u.name)).toEqual(['instance']);
+      else expect(units.map((u) => u.name)).toEqual(Array.from({ length: 16 }, (_, i) => `db${i}`));
+      expect(units[0]!.metadata).toMatchObject({ serverVersion: source.version, server: expect.any(String) });
+    }
+    r.disconnect();
+  });
+
   it('RDB restore into a server that gained keys refuses with TARGET_NOT_EMPTY, naming the databases', async () => {
     const engine = createRedisEngine({ url: source.url() });
     const manifest = await runBackup({ job: 'redis', engine, storage, compression: { algorithm: 'zstd' } });
