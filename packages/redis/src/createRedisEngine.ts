@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import {
@@ -271,20 +270,23 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
 
   async function findChecker(): Promise<number | undefined> {
     checkerVersion ??= new Promise((resolve) => {
-      execFile(
-        options.redisCheckRdb ?? 'redis-check-rdb',
-        ['--version'],
-        { timeout: 10_000 },
-        (error, stdout) => {
-          if (error) return resolve(undefined);
-          const version = /(\d+\.\d+\.\d+)/.exec(String(stdout))?.[1];
-          resolve(
-            version === undefined
-              ? Number.MAX_SAFE_INTEGER
-              : (rdbVersionOfRedis(version) ?? Number.MAX_SAFE_INTEGER),
-          );
-        },
-      );
+      // node:child_process on first use, not at import (docs/performance.md, "Start-up").
+      process
+        .getBuiltinModule('node:child_process')
+        .execFile(
+          options.redisCheckRdb ?? 'redis-check-rdb',
+          ['--version'],
+          { timeout: 10_000 },
+          (error, stdout) => {
+            if (error) return resolve(undefined);
+            const version = /(\d+\.\d+\.\d+)/.exec(String(stdout))?.[1];
+            resolve(
+              version === undefined
+                ? Number.MAX_SAFE_INTEGER
+                : (rdbVersionOfRedis(version) ?? Number.MAX_SAFE_INTEGER),
+            );
+          },
+        );
     });
     return checkerVersion;
   }

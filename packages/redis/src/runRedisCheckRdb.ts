@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { StderrTail } from '@backup/core';
 
 /** A running `redis-check-rdb /dev/stdin`. */
@@ -18,7 +17,10 @@ export interface RedisCheckRdbProcess {
 export function startRedisCheckRdb(binary: string, signal?: AbortSignal): RedisCheckRdbProcess {
   // Node's stdio "pipes" are socket pairs, which /dev/stdin cannot be opened on: `cat` gives the
   // checker a real pipe.
-  const child = spawn('sh', ['-c', 'cat | "$0" /dev/stdin', binary], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // node:child_process on first use, not at import.
+  const child = process
+    .getBuiltinModule('node:child_process')
+    .spawn('sh', ['-c', 'cat | "$0" /dev/stdin', binary], { stdio: ['pipe', 'pipe', 'pipe'] });
   const output = new StderrTail(4096);
   child.stdout.on('data', (c: Buffer) => output.push(c));
   child.stderr.on('data', (c: Buffer) => output.push(c));

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Fingerprint of an age recipient as recorded in manifests (`ArtifactEncryption.recipients`): the
  * first 16 lowercase hex characters (64 bits) of the sha256 of the recipient string exactly as
@@ -13,5 +11,10 @@ import { createHash } from 'node:crypto';
  * @returns 16 lowercase hex characters.
  */
 export function recipientFingerprint(recipient: string): string {
-  return createHash('sha256').update(recipient, 'utf8').digest('hex').slice(0, 16);
+  return process
+    .getBuiltinModule('node:crypto')
+    .createHash('sha256')
+    .update(recipient, 'utf8')
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { text } from 'node:stream/consumers';
 import { BackupError, isBackupError, toBackupError } from '../errors.js';
@@ -112,7 +111,7 @@ export async function acquireJobLock(options: AcquireJobLockOptions): Promise<Jo
       ...base,
       acquiredAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-      token: randomUUID(),
+      token: process.getBuiltinModule('node:crypto').randomUUID(),
     };
   };
   const held = (info: JobLockInfo): JobLock => new HeldJobLock(storage, key, info, ttlMs, clock);
@@ -126,7 +125,12 @@ export async function acquireJobLock(options: AcquireJobLockOptions): Promise<Jo
     if (clock().getTime() < Date.parse(current.info.expiresAt)) throw locked(job, key, current.info);
 
     // Expired: claim the takeover, so only one process deletes this expired lock.
-    const stale = createHash('sha256').update(current.raw).digest('hex').slice(0, 16);
+    const stale = process
+      .getBuiltinModule('node:crypto')
+      .createHash('sha256')
+      .update(current.raw)
+      .digest('hex')
+      .slice(0, 16);
     const claims = await claimTakeover(storage, job, stale, base, clock(), Math.min(ttlMs, TAKEOVER_TTL_MS));
     if (claims === undefined) throw takeoverInProgress(job, key, current.info);
     try {

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BackupError } from '../errors.js';
 
@@ -16,7 +16,8 @@ export interface ExpectedDigest {
  * differs (a short read included), so a reader never finishes successfully on corrupt data.
  */
 export class DigestStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  // node:crypto on first use, not at import (docs/performance.md, "Start-up").
+  private readonly hash: Hash = process.getBuiltinModule('node:crypto').createHash('sha256');
   private readonly expected: ExpectedDigest | undefined;
   private readonly onBytes: ((bytes: number) => void) | undefined;
   /** Bytes seen so far. */

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 
 /** Options of {@link ParallelZstdCompress}. */
 export interface ParallelZstdCompressOptions {
@@ -16,7 +16,7 @@ export interface ParallelZstdCompressOptions {
 
 /** One persistent zstd context (a `node:zlib` ZstdCompress stream) that compresses one frame at a time. */
 interface Lane {
-  readonly stream: zlib.ZstdCompress;
+  readonly stream: Zlib.ZstdCompress;
   /** Output of the frame in progress. */
   chunks: Buffer[];
   busy: boolean;
@@ -68,6 +68,8 @@ export class ParallelZstdCompress extends Transform {
   private framesStarted = 0;
   /** Continues a `_transform` or `_flush` that waits for a free lane or for all frames. */
   private continuation: (() => void) | undefined;
+  /** `zlib.constants.ZSTD_e_end`: the flush that ends a frame. */
+  private readonly endFrame: number;
 
   /** @throws RangeError when `frameBytes` < 1 or `level` is not a valid zstd level (from node:zlib). */
   constructor(options: ParallelZstdCompressOptions = {}) {
@@ -75,6 +77,9 @@ export class ParallelZstdCompress extends Transform {
     this.frameBytes = options.frameBytes ?? DEFAULT_FRAME_BYTES;
     if (!(this.frameBytes >= 1)) throw new RangeError(`frameBytes must be >= 1 (got ${this.frameBytes})`);
     const laneCount = Math.max(1, Math.floor(options.lanes ?? 2));
+    // node:zlib on first use, not at import (docs/performance.md, "Start-up").
+    const zlib: typeof Zlib = process.getBuiltinModule('node:zlib');
+    this.endFrame = zlib.constants.ZSTD_e_end;
     this.lanes = Array.from({ length: laneCount }, () => {
       const stream = zlib.createZstdCompress({
         chunkSize: CHUNK_SIZE,
@@ -128,7 +133,7 @@ export class ParallelZstdCompress extends Transform {
     this.framesStarted += 1;
     lane.busy = true;
     lane.stream.write(block);
-    lane.stream.flush(zlib.constants.ZSTD_e_end, () => {
+    lane.stream.flush(this.endFrame, () => {
       frame.chunks = lane.chunks;
       frame.done = true;
       lane.chunks = [];

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { BackupError } from '../errors.js';
 import { ParallelZstdCompress } from './ParallelZstdCompress.js';
 
@@ -36,6 +36,9 @@ export const defaultCompressionLevel: Readonly<Record<CompressionAlgorithm, numb
  */
 const CHUNK_SIZE = 1 << 20;
 
+/** `node:zlib`. Loaded on first use, not at import (process.getBuiltinModule): see docs/performance.md, "Start-up". */
+const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib');
+
 /** Fills in the default level and checks the range. Throws `CONFIG_INVALID` naming `compression.level`. */
 export function resolveCompression(settings: Partial<CompressionSettings> = {}): CompressionSettings {
   const algorithm = settings.algorithm ?? 'zstd';
@@ -61,7 +64,7 @@ export function createCompressStream(settings: CompressionSettings): Duplex | un
     case 'zstd':
       return new ParallelZstdCompress({ level: settings.level ?? 3 });
     case 'gzip':
-      return zlib.createGzip({ chunkSize: CHUNK_SIZE, level: settings.level ?? 6 });
+      return zlib().createGzip({ chunkSize: CHUNK_SIZE, level: settings.level ?? 6 });
     case 'none':
       return undefined;
   }
@@ -71,9 +74,9 @@ export function createCompressStream(settings: CompressionSettings): Duplex | un
 export function createDecompressStream(algorithm: CompressionAlgorithm): Duplex | undefined {
   switch (algorithm) {
     case 'zstd':
-      return zlib.createZstdDecompress({ chunkSize: CHUNK_SIZE });
+      return zlib().createZstdDecompress({ chunkSize: CHUNK_SIZE });
     case 'gzip':
-      return zlib.createGunzip({ chunkSize: CHUNK_SIZE });
+      return zlib().createGunzip({ chunkSize: CHUNK_SIZE });
     case 'none':
       return undefined;
   }

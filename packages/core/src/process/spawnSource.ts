@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { BackupError } from '../errors.js';
 
@@ -46,7 +45,10 @@ function describeExit(
  */
 export function spawnSource(command: string, args: readonly string[], options: SpawnOptions = {}): Readable {
   const label = options.label ?? command.split('/').pop()!;
-  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node:child_process on first use, not at import (docs/performance.md, "Start-up").
+  const child = process
+    .getBuiltinModule('node:child_process')
+    .spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = new StderrTail();
   child.stderr.on('data', (c: Buffer) => stderr.push(c));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -115,7 +117,9 @@ export interface SpawnedSink {
  */
 export function spawnSink(command: string, args: readonly string[], options: SpawnOptions = {}): SpawnedSink {
   const label = options.label ?? command.split('/').pop()!;
-  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = process
+    .getBuiltinModule('node:child_process')
+    .spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr = new StderrTail();
   const stdout: Buffer[] = [];
   child.stderr.on('data', (c: Buffer) => stderr.push(c));

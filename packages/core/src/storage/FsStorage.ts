@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -53,7 +52,10 @@ export class FsStorage implements StorageBackend {
 
   private tempPathFor(path: string): string {
     const base = path.slice(path.lastIndexOf(sep) + 1);
-    return join(dirname(path), `.${base}${TEMP_MARK}${randomBytes(6).toString('hex')}`);
+    return join(
+      dirname(path),
+      `.${base}${TEMP_MARK}${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}`,
+    );
   }
 
   async put(key: string, body: Readable | Uint8Array | string, options: PutOptions = {}): Promise<PutResult> {

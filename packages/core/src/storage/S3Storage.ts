@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { addAbortSignal, Readable } from 'node:stream';
 import type {
   DeleteObjectsCommand,
@@ -240,7 +239,11 @@ const contentMd5Middleware = ((next: (args: BuildArguments) => Promise<unknown>)
           delete headers[name];
         }
       }
-      headers['content-md5'] = createHash('md5').update(body).digest('base64');
+      headers['content-md5'] = process
+        .getBuiltinModule('node:crypto')
+        .createHash('md5')
+        .update(body)
+        .digest('base64');
     }
     return next(args);
   }) as unknown as StackMiddleware;
