@@ -34,4 +34,22 @@ describe('createLogger', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!).msg).toBe('loud');
   });
+  it('loads pino-pretty only for a pretty logger, which writes readable lines', () => {
+    const loaded = `(await import('node:module')).createRequire(import.meta.url).cache`;
+    const [json] = logLines(
+      `const l = createLogger({ pretty: false }); l.info({}, 'plain');
+       console.error(JSON.stringify(Object.keys(${loaded}).filter((k) => k.includes('pino-pretty'))));`,
+    ).slice(-1);
+    expect(JSON.parse(json!)).toEqual([]);
+    const lines = logLines(
+      `const l = createLogger({ pretty: true }); l.info({ job: 'pg' }, 'pretty one');
+       await new Promise((r) => setTimeout(r, 50));
+       console.error(JSON.stringify(Object.keys(${loaded}).filter((k) => k.includes('pino-pretty')).length));`,
+    );
+    expect(Number(lines.at(-1))).toBeGreaterThan(0);
+    const text = lines.slice(0, -1).join('\n');
+    expect(text).toContain('pretty one');
+    expect(text).toContain('INFO');
+    expect(() => JSON.parse(lines[0]!)).toThrow();
+  });
 });
