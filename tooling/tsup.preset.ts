@@ -20,6 +20,12 @@ export interface BackupTsupOptions {
   bundle?: string[];
   /** Emit `.d.ts` files; default true. */
   dts?: boolean;
+  /**
+   * Module ids resolved to other files when bundling (esbuild `alias`), e.g. a dependency's ES
+   * module build where its `node` export condition names CommonJS, which esbuild cannot bundle
+   * into an ES module (a `require` of a built-in throws at run time).
+   */
+  alias?: Record<string, string>;
 }
 
 /** The one tsup setup of every package: ESM + `.d.ts`, Node 22 target, source maps. */
@@ -42,5 +48,12 @@ export function backupTsup(options: BackupTsupOptions): Options | Options[] {
     define,
     ...(options.external ? { external: options.external } : {}),
     ...(options.bundle ? { noExternal: options.bundle } : {}),
+    ...(options.alias
+      ? {
+          esbuildOptions(esbuild) {
+            esbuild.alias = { ...esbuild.alias, ...options.alias };
+          },
+        }
+      : {}),
   }) as Options | Options[];
 }
