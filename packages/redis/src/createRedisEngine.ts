@@ -170,7 +170,7 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
     return set;
   };
   let checkerVersion: Promise<number | undefined> | undefined;
-  /** INFO facts that `describe` read, per run (runBackup's one EngineContext), for `discover`. */
+  /** INFO facts that `describe` read of a single server, per run (runBackup's one EngineContext), for `discover`. */
   const describedFacts = new WeakMap<EngineContext, RedisServerFacts>();
 
   const tlsFor = (ep: RedisEndpoint, tls: RedisTlsOptions | undefined): ConnectionOptions | undefined =>
@@ -298,7 +298,8 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
       return withClient(endpoint, 'Reading INFO', async (client) => {
         const facts = await readServerFacts(client);
         checkClusterSetting(facts);
-        describedFacts.set(ctx, facts);
+        // Only a single server's discover uses them; a cluster's reads CLUSTER NODES.
+        if (!cluster) describedFacts.set(ctx, facts);
         const metadata: Record<string, unknown> = {
           mode,
           server: label,
@@ -356,7 +357,7 @@ export function createRedisEngine(options: RedisEngineOptions): Engine<RedisRest
     async discover(ctx: EngineContext): Promise<BackupUnit[]> {
       // runBackup calls describe and then discover with one context: a single server's INFO is
       // read once (one connection less before SYNC, ~5 ms). Cluster discovery reads CLUSTER NODES.
-      const described = cluster ? undefined : describedFacts.get(ctx);
+      const described = describedFacts.get(ctx);
       if (described) return instanceUnits(described);
       return withClient(endpoint, 'Discovering units', async (client) => {
         const facts = await readServerFacts(client);
