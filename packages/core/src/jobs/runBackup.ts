@@ -26,8 +26,8 @@ export interface RunBackupOptions {
 }
 
 /**
- * Runs one backup job: describe -> discover -> back up every unit into a new set -> write the
- * manifest LAST. On any failure the partial set is deleted (best effort; prune collects what
+ * Runs one backup job: describe -> discover (meanwhile the new set's id is checked against the
+ * storage: one list request) -> back up every unit into the new set -> write the manifest LAST. On any failure the partial set is deleted (best effort; prune collects what
  * remains), no manifest is written, and the error is thrown as a `BackupError`. Publishes
  * `backup:job` events (start, success, failure) for metrics.
  */
@@ -41,12 +41,10 @@ export async function runBackup(options: RunBackupOptions): Promise<Manifest> {
   publish({ ...base, phase: 'start', time: clock().getTime() });
   let writer: BackupSetWriter | undefined;
   try {
-    const description = await options.engine.describe(ctx);
-    const units = await options.engine.discover(ctx);
-    if (units.length === 0) {
-      throw new BackupError('SOURCE_FAILED', `Job ${options.job}: nothing to back up (no units discovered)`);
-    }
-    writer = await BackupSetWriter.create({
+    // The new set's id is checked against the storage (a list request: a round trip to S3) while
+    // the engine describes the source: neither waits for the other. Creating writes nothing, so a
+    // failure of either leaves nothing behind; the first failure is thrown.
+    const creating = BackupSetWriter.create({
       storage: options.storage,
       job: options.job,
       compression: options.compression,
@@ -55,6 +53,21 @@ export async function runBackup(options: RunBackupOptions): Promise<Manifest> {
       signal,
       onProgress: options.onProgress,
     });
+    const [[description, units], created] = await Promise.all([
+      (async () => {
+        const description = await options.engine.describe(ctx);
+        const units = await options.engine.discover(ctx);
+        if (units.length === 0) {
+          throw new BackupError(
+            'SOURCE_FAILED',
+            `Job ${options.job}: nothing to back up (no units discovered)`,
+          );
+        }
+        return [description, units] as const;
+      })(),
+      creating,
+    ]);
+    writer = created;
     logger.info({ ...base, set: writer.id, units: units.map((u) => u.name) }, 'backup started');
     const records: UnitRecord[] = [];
     for (const unit of units) {
