@@ -11,6 +11,8 @@
 // redis-server 7.0 from PATH with repl-diskless-sync-delay 0 (the default 5 s delay would add the
 // same 5 s to both sides and hide the difference). Reports min and median over the runs of:
 //   (a) redis-cli --rdb <file>                      baseline, diskless and disk-based sync
+//   (n) bench/nodeFloor.mjs <file>                  control: the least a Node process can do
+//       (redis-cli's handshake, synchronous file writes, fsync; no pipeline, digest or manifest)
 //   (b) ours: RDB backup -> fs, no compression      the same work as (a): pull + write a file
 //   (c) ours: RDB backup -> fs, zstd-3 (default)    the production pipeline
 //   (c1) ours: RDB backup -> fs, zstd-1             the per-job `compression: { algorithm: zstd, level: 1 }`
@@ -284,7 +286,8 @@ try {
       // apart: (b) / the mean of that run's two redis-cli times. A/A = the second redis-cli time
       // / the first: what the bench itself cannot tell apart on this machine.
       // (g) is the (c1) row: zstd level 1.
-      const order = rotate(['a', 'b', 'A', 'c', 'g'] as const, run - 1);
+      // (n) is the Node floor control (bench/nodeFloor.mjs).
+      const order = rotate(['a', 'b', 'A', 'n', 'c', 'g'] as const, run - 1);
       const times: Record<string, number> = {};
       for (const measure of order) {
         await waitForIdleServer();
@@ -297,6 +300,25 @@ try {
           push(`srv-${measure}-${sync}`, serverMs);
           push(`ovh-${measure}-${sync}`, times[measure] - serverMs);
           rdbBytes = (await stat(file)).size;
+          await rm(file);
+          continue;
+        }
+        if (measure === 'n') {
+          const file = join(work, 'node-floor.rdb');
+          times[measure] = await timeCommand(process.execPath, [
+            join(here, 'nodeFloor.mjs'),
+            String(source.port),
+            file,
+          ]);
+          push(`${measure}-${sync}`, times[measure]);
+          const serverMs = await serverWorkMs(logOffset, sync);
+          push(`srv-${measure}-${sync}`, serverMs);
+          push(`ovh-${measure}-${sync}`, times[measure] - serverMs);
+          // The same RDB as redis-cli's, up to the aux fields (times, used-mem) that differ by a few bytes.
+          const floorBytes = (await stat(file)).size;
+          if (rdbBytes > 0 && Math.abs(floorBytes - rdbBytes) > 1024) {
+            throw new Error(`nodeFloor.mjs wrote ${floorBytes} bytes, redis-cli ${rdbBytes}`);
+          }
           await rm(file);
           continue;
         }
@@ -318,8 +340,10 @@ try {
         if (!(run === runs && sync === 'diskless' && measure === 'c')) await rm(repo, { recursive: true });
       }
       const baseline = (times['a']! + times['A']!) / 2;
-      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp']) push(`${k}-${sync}/a`, times[k]! / baseline);
+      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp', 'n']) push(`${k}-${sync}/a`, times[k]! / baseline);
       push(`A-${sync}/a`, times['A']! / times['a']!);
+      // Our whole process against the Node floor of the same run: what our code adds to Node's own.
+      push(`bp-${sync}/n`, times['bp']! / times['n']!);
     }
     if (rdbOnly) {
       console.log(`run ${run}/${runs} done`);
@@ -372,12 +396,19 @@ try {
   // range: the pairing cancels the drift between runs, which on these 2 shared cores is larger
   // than the 5 % being measured. The target is judged on the paired median; the A/A row shows
   // how far two redis-cli runs of the same run already differ.
-  const row = (label: string, key: string, base?: string, target?: string, rates = false): string[] => {
+  const row = (
+    label: string,
+    key: string,
+    base?: string,
+    target?: string,
+    rates = false,
+    pairedKey = `${key}/a`,
+  ): string[] => {
     const xs = results[key] ?? [];
     if (xs.length === 0) return [label, 'skipped', '', '', '', '', ''];
     const b = base ? results[base] : undefined;
     const ratio = b ? [min(xs) / min(b), median(xs) / median(b)] : undefined;
-    const paired = b ? results[`${key}/a`] : undefined;
+    const paired = b ? results[pairedKey] : undefined;
     const pairedMedian = paired ? median(paired) : undefined;
     const pass = pairedMedian !== undefined && target ? (pairedMedian <= 1.05 ? 'ok' : 'OVER') : '';
     return [
@@ -404,16 +435,27 @@ try {
     ],
     row('(a) redis-cli --rdb file (diskless sync)', 'a-diskless'),
     row('(a) again in the same run: A/A control', 'A-diskless', 'a-diskless'),
+    row('(n) Node floor: bench/nodeFloor.mjs, whole process', 'n-diskless', 'a-diskless'),
     row('(b) ours: runBackup RDB -> fs, no compression (diskless)', 'b-diskless', 'a-diskless', '<= 1.05x'),
     row('(b) same, whole process (node start + imports + exit)', 'bp-diskless', 'a-diskless', '<= 1.05x'),
+    row(
+      '(b) whole process against (n), the Node floor',
+      'bp-diskless',
+      'n-diskless',
+      '',
+      false,
+      'bp-diskless/n',
+    ),
     row('(c) ours: runBackup RDB -> fs, zstd-3 (diskless)', 'c-diskless', 'a-diskless', '<= 1.05x'),
     row('(c) same, whole process', 'cp-diskless', 'a-diskless', '<= 1.05x'),
     row('(c1) ours: runBackup RDB -> fs, zstd-1 (diskless)', 'g-diskless', 'a-diskless', '<= 1.05x'),
     row('(c1) same, whole process', 'gp-diskless', 'a-diskless', '<= 1.05x'),
     row('(a) redis-cli --rdb file (disk-based sync)', 'a-disk'),
     row('(a) again in the same run: A/A control', 'A-disk', 'a-disk'),
+    row('(n) Node floor: bench/nodeFloor.mjs, whole process', 'n-disk', 'a-disk'),
     row('(b) ours: runBackup RDB -> fs, no compression (disk)', 'b-disk', 'a-disk', '<= 1.05x'),
     row('(b) same, whole process', 'bp-disk', 'a-disk', '<= 1.05x'),
+    row('(b) whole process against (n), the Node floor', 'bp-disk', 'n-disk', '', false, 'bp-disk/n'),
     row('(c) ours: runBackup RDB -> fs, zstd-3 (disk)', 'c-disk', 'a-disk', '<= 1.05x'),
     row('(c) same, whole process', 'cp-disk', 'a-disk', '<= 1.05x'),
     row('(c1) ours: runBackup RDB -> fs, zstd-1 (disk)', 'g-disk', 'a-disk', '<= 1.05x'),
@@ -451,13 +493,14 @@ try {
     ['measure', 'server work: median ms', 'client overhead: median ms (range)', 'estimate vs (a)', 'target'],
   ];
   for (const sync of ['diskless', 'disk'] as const) {
-    const all = ['a', 'A', 'b', 'c', 'g'].flatMap((k) => results[`srv-${k}-${sync}`] ?? []);
+    const all = ['a', 'A', 'n', 'b', 'c', 'g'].flatMap((k) => results[`srv-${k}-${sync}`] ?? []);
     if (all.length === 0) continue;
     const S = median(all);
     const base = median(results[`ovh-a-${sync}`] ?? [Number.NaN]);
     for (const [k, label] of [
       ['a', `(a) redis-cli --rdb (${sync})`],
       ['A', '(a) again: A/A control'],
+      ['n', '(n) Node floor, whole process'],
       ['b', '(b) ours, no compression, whole process'],
       ['c', '(c) ours, zstd-3, whole process'],
       ['g', '(c1) ours, zstd-1, whole process'],
