@@ -410,7 +410,12 @@ try {
     const ratio = b ? [min(xs) / min(b), median(xs) / median(b)] : undefined;
     const paired = b ? results[pairedKey] : undefined;
     const pairedMedian = paired ? median(paired) : undefined;
-    const pass = pairedMedian !== undefined && target ? (pairedMedian <= 1.05 ? 'ok' : 'OVER') : '';
+    // A median that rounds to 1.050x but is over says so with its fourth decimal.
+    const over =
+      pairedMedian !== undefined && pairedMedian.toFixed(3) === '1.050'
+        ? ` (${pairedMedian.toFixed(4)}x)`
+        : '';
+    const pass = pairedMedian !== undefined && target ? (pairedMedian <= 1.05 ? 'ok' : `OVER${over}`) : '';
     return [
       label,
       seconds(min(xs)),
