@@ -27,9 +27,10 @@ export interface RunBackupOptions {
 
 /**
  * Runs one backup job: describe -> discover (meanwhile the new set's id is checked against the
- * storage: one list request) -> back up every unit into the new set -> write the manifest LAST. On any failure the partial set is deleted (best effort; prune collects what
- * remains), no manifest is written, and the error is thrown as a `BackupError`. Publishes
- * `backup:job` events (start, success, failure) for metrics.
+ * storage: one list request) -> back up every unit into the new set -> write the manifest LAST.
+ * On any failure the partial set is deleted (best effort; prune collects what remains), no
+ * manifest is written, and the error is thrown as a `BackupError`. Publishes `backup:job` events
+ * (start, success, failure) for metrics.
  */
 export async function runBackup(options: RunBackupOptions): Promise<Manifest> {
   const logger = options.logger ?? silentLogger;
