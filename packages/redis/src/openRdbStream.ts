@@ -66,13 +66,17 @@ export async function openRdbStream(options: OpenRdbStreamOptions): Promise<RdbT
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   if (options.signal?.aborted) throw new BackupError('ABORTED', `RDB transfer from ${label} was aborted`);
 
-  // Reads land in one reused buffer (`onread`, node:net docs) instead of a new Buffer per read:
-  // during the handshake they are copied into `buffered`, then handed to the stream, which
-  // copies them into its batches. Measured on a 122.6 MB RDB: ~0.15 CPU-s less per transfer than
-  // 'data' events (a new Buffer and a stream push per ~16 KiB read).
+  // Reads land in buffers we give the socket (`onread`, node:net docs: `buffer` may be a function,
+  // called for the buffer of each next read) instead of a new Buffer per read. During the
+  // handshake: one reused buffer, whose bytes are copied into `buffered`. Once the RDB flows: the
+  // free end of the stream's current chunk, so the bytes are read where they are pushed from,
+  // with no copy. Measured on a 122.6 MB RDB: ~0.15 CPU-s less per transfer than 'data' events
+  // (a new Buffer and a stream push per ~16 KiB read) for the reused buffer alone.
+  const handshakeBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  let nextBuffer = (): Buffer => handshakeBuffer;
   let deliver = (data: Uint8Array, length: number): void => onData(Buffer.from(data.subarray(0, length)));
   const onread = {
-    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    buffer: () => nextBuffer(),
     callback: (length: number, data: Uint8Array): boolean => {
       deliver(data, length);
       return true;
@@ -244,7 +248,10 @@ export async function openRdbStream(options: OpenRdbStreamOptions): Promise<RdbT
     onChunk: options.onChunk,
     onEnd: options.onEnd,
   });
-  deliver = (data, length) => stream.receive(data, length);
+  // The read already under way goes into the handshake buffer (copied by commitRead); the next
+  // ones straight into the stream's chunks.
+  deliver = (data, length) => stream.commitRead(data, length);
+  nextBuffer = () => stream.readTarget();
   return {
     stream,
     transfer: framing.kind === 'eof' ? 'diskless' : 'disk',

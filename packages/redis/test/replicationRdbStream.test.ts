@@ -36,6 +36,38 @@ function* sizes(seed: number): Generator<number> {
   }
 }
 
+/**
+ * Feeds `wire` as a socket with an `onread` buffer function does: each read goes into the buffer
+ * `readTarget()` returned, at most `sizes` bytes (and at most what fits), then `commitRead`.
+ * `copiedFirst` bytes go first through a foreign buffer (the read under way when the stream was
+ * made), which `commitRead` must copy. Returns the memory (ArrayBuffers) the reads went into.
+ */
+function feedDirect(
+  stream: ReplicationRdbStream,
+  wire: Buffer,
+  next: Generator<number>,
+  copiedFirst = 0,
+): Set<ArrayBufferLike> {
+  const readInto = new Set<ArrayBufferLike>();
+  let at = 0;
+  if (copiedFirst > 0) {
+    const foreign = Buffer.alloc(65_536);
+    wire.copy(foreign, 0, 0, copiedFirst);
+    stream.commitRead(foreign, copiedFirst);
+    foreign.fill(0xee);
+    at = copiedFirst;
+  }
+  while (at < wire.length) {
+    const target = stream.readTarget();
+    const n = Math.min(next.next().value as number, wire.length - at, target.length);
+    wire.copy(target, 0, at, at + n);
+    readInto.add(target.buffer);
+    stream.commitRead(target, n);
+    at += n;
+  }
+  return readInto;
+}
+
 describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
   const mark = Buffer.from('0123456789abcdef0123456789abcdef01234567');
   /** A stream over a fresh fake socket, nothing buffered yet, expecting the payload to end at `mark`. */
@@ -115,6 +147,68 @@ describe('ReplicationRdbStream, diskless ($EOF:<mark>) framing', () => {
     expect(bytes.equals(rdb)).toBe(true);
   });
 
+  for (const [seed, batchBytes] of [
+    [11, undefined],
+    [12, 1000],
+    [13, 4096],
+    [14, 65_536],
+  ] as const) {
+    it(`reads straight into its chunks: readTarget + commitRead, no copy (seed ${seed}, batchBytes ${batchBytes ?? 'default'})`, async () => {
+      const rdb = Buffer.alloc(2_300_000 + seed);
+      for (let i = 0; i < rdb.length; i++) rdb[i] = (i * 13 + seed) & 0xff;
+      const wire = Buffer.concat([rdb, mark]);
+      const socket = new FakeSocket();
+      const stream = new ReplicationRdbStream(
+        socket as unknown as Socket,
+        Buffer.from(wire.subarray(0, 100)), // bytes that came with the preamble
+        { kind: 'eof', mark },
+        { label: 'test', batchBytes },
+      );
+      const parts: Buffer[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Buffer) => parts.push(chunk));
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+      const readInto = feedDirect(stream, wire.subarray(100), sizes(seed), 37);
+      // After the end: the socket may read once more; those bytes go to a spare buffer.
+      const spare = stream.readTarget();
+      expect(spare.length).toBeGreaterThan(0);
+      stream.commitRead(spare, 7);
+      await done;
+      expect(Buffer.concat(parts).equals(rdb)).toBe(true);
+      expect(socket.destroyed).toBe(true);
+      // Chunks of exactly batchBytes, the last one shorter.
+      const size = batchBytes ?? 1024 * 1024;
+      for (const part of parts.slice(0, -1)) expect(part.length).toBe(size);
+      expect(parts.at(-1)!.length).toBeLessThanOrEqual(size);
+      // The pushed chunks are views of the memory the reads went into, not copies of it.
+      for (const part of parts) expect(readInto.has(part.buffer)).toBe(true);
+    });
+  }
+
+  it('ends at a mark that a read completes exactly at the end of a chunk', async () => {
+    // batchBytes 1000: the chunk holds 1040 bytes (40 held back); fill it so the mark ends it.
+    const rdb = Buffer.alloc(1000 * 3);
+    for (let i = 0; i < rdb.length; i++) rdb[i] = (i * 5 + 1) & 0xff;
+    const wire = Buffer.concat([rdb, mark]);
+    const socket = new FakeSocket();
+    const stream = new ReplicationRdbStream(
+      socket as unknown as Socket,
+      Buffer.alloc(0),
+      { kind: 'eof', mark },
+      { label: 'test', batchBytes: 1000 },
+    );
+    const done = collect(stream);
+    // Reads of exactly the room offered: each fills its chunk to the last byte.
+    function* all(): Generator<number> {
+      for (;;) yield Number.MAX_SAFE_INTEGER;
+    }
+    feedDirect(stream, wire, all());
+    const { bytes } = await done;
+    expect(bytes.equals(rdb)).toBe(true);
+  });
+
   it('counts gathered bytes that were not pushed yet when the connection closes', async () => {
     const { socket, stream } = open();
     const done = collect(stream);
@@ -160,6 +254,24 @@ describe('ReplicationRdbStream, $<len> framing', () => {
     const parts = await done;
     expect(Buffer.concat(parts).equals(rdb)).toBe(true);
     expect(parts.map((p) => p.length)).toEqual([30_000, 30_000, 30_000, 10_000]);
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('reads straight into its chunks with readTarget + commitRead, ending after exactly len bytes', async () => {
+    const rdb = Buffer.alloc(1_500_003);
+    for (let i = 0; i < rdb.length; i++) rdb[i] = (i * 17 + 5) & 0xff;
+    const socket = new FakeSocket();
+    const stream = new ReplicationRdbStream(
+      socket as unknown as Socket,
+      Buffer.alloc(0),
+      { kind: 'length', length: rdb.length },
+      { label: 'test', batchBytes: 300_000 },
+    );
+    const done = collect(stream);
+    // What follows the RDB in the last read (the master's next command) is ignored.
+    feedDirect(stream, Buffer.concat([rdb, Buffer.from('*1\r\n$4\r\nPING\r\n')]), sizes(21));
+    const { bytes } = await done;
+    expect(bytes.equals(rdb)).toBe(true);
     expect(socket.destroyed).toBe(true);
   });
 
