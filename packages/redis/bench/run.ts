@@ -292,32 +292,23 @@ try {
       for (const measure of order) {
         await waitForIdleServer();
         const logOffset = await logSize();
-        if (measure === 'a' || measure === 'A') {
-          const file = join(work, 'baseline.rdb');
-          times[measure] = await timeCommand('redis-cli', ['-p', String(source.port), '--rdb', file]);
+        if (measure === 'a' || measure === 'A' || measure === 'n') {
+          // A process that writes the RDB to a file: redis-cli, or the Node floor (bench/nodeFloor.mjs).
+          const floor = measure === 'n';
+          const file = join(work, floor ? 'node-floor.rdb' : 'baseline.rdb');
+          times[measure] = floor
+            ? await timeCommand(process.execPath, [join(here, 'nodeFloor.mjs'), String(source.port), file])
+            : await timeCommand('redis-cli', ['-p', String(source.port), '--rdb', file]);
           push(`${measure}-${sync}`, times[measure]);
           const serverMs = await serverWorkMs(logOffset, sync);
           push(`srv-${measure}-${sync}`, serverMs);
           push(`ovh-${measure}-${sync}`, times[measure] - serverMs);
-          rdbBytes = (await stat(file)).size;
-          await rm(file);
-          continue;
-        }
-        if (measure === 'n') {
-          const file = join(work, 'node-floor.rdb');
-          times[measure] = await timeCommand(process.execPath, [
-            join(here, 'nodeFloor.mjs'),
-            String(source.port),
-            file,
-          ]);
-          push(`${measure}-${sync}`, times[measure]);
-          const serverMs = await serverWorkMs(logOffset, sync);
-          push(`srv-${measure}-${sync}`, serverMs);
-          push(`ovh-${measure}-${sync}`, times[measure] - serverMs);
-          // The same RDB as redis-cli's, up to the aux fields (times, used-mem) that differ by a few bytes.
-          const floorBytes = (await stat(file)).size;
-          if (rdbBytes > 0 && Math.abs(floorBytes - rdbBytes) > 1024) {
-            throw new Error(`nodeFloor.mjs wrote ${floorBytes} bytes, redis-cli ${rdbBytes}`);
+          const bytes = (await stat(file)).size;
+          if (!floor) {
+            rdbBytes = bytes;
+          } else if (rdbBytes > 0 && Math.abs(bytes - rdbBytes) > 1024) {
+            // The same RDB as redis-cli's, up to the aux fields (times, used-mem) that differ by a few bytes.
+            throw new Error(`nodeFloor.mjs wrote ${bytes} bytes, redis-cli ${rdbBytes}`);
           }
           await rm(file);
           continue;
