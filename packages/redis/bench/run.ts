@@ -24,7 +24,10 @@
 // an order rotated every run, each after the server is idle again (no fork child, no replica
 // link); the target is judged on the median of the per-run ratios (ours / the mean of the run's
 // two redis-cli times), which cancels the drift between runs, and the second redis-cli time / the
-// first (the A/A control) shows the spread the bench cannot resolve. Each of (b)-(d) runs in its own child process
+// first (the A/A control) shows the spread the bench cannot resolve. Each per-run median comes
+// with its 95 % confidence interval (order statistics, no assumption about the distribution):
+// a target verdict whose interval straddles 1.05x says "unresolved", as more runs are needed to
+// tell (8 runs give the whole range; 24 runs the 7th to the 18th of the sorted ratios). Each of (b)-(d) runs in its own child process
 // (bench/backupChild.mjs, with --max-semi-space-size=1 as the bins) and is reported twice: the
 // `runBackup` call alone (after imports), and the whole child process from spawn to exit (node
 // start, module loading, runBackup, exit), which is what `redis-cli --rdb` (a) is timed as.
@@ -197,6 +200,28 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+/**
+ * Distribution-free confidence interval of the median of `xs` (order statistics, e.g. Conover,
+ * "Practical Nonparametric Statistics", 3rd ed., section 3.2): the k-th smallest to the k-th
+ * largest value, with the largest k for which the binomial(n, 1/2) tails below k leave at least
+ * 95 % coverage. Undefined for fewer than 6 values (no such k). With 8 runs it is the whole range
+ * (99.2 %); with 16, the 4th to the 13th value (97.9 %); with 24, the 7th to the 18th (97.7 %).
+ */
+const medianInterval = (xs: number[]): [number, number] | undefined => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  // tail(j) = P(X <= j) for X ~ binomial(n, 1/2)
+  let choose = 1;
+  let tail = 0;
+  let k = 0;
+  for (let j = 0; j < n; j++) {
+    tail += choose / 2 ** n;
+    if (2 * tail > 0.05) break;
+    k = j + 1;
+    choose = (choose * (n - j)) / (j + 1);
+  }
+  return k === 0 ? undefined : [s[k - 1]!, s[n - k]!];
 };
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -396,7 +421,7 @@ try {
     pairedKey = `${key}/a`,
   ): string[] => {
     const xs = results[key] ?? [];
-    if (xs.length === 0) return [label, 'skipped', '', '', '', '', ''];
+    if (xs.length === 0) return [label, 'skipped', '', '', '', '', '', ''];
     const b = base ? results[base] : undefined;
     const ratio = b ? [min(xs) / min(b), median(xs) / median(b)] : undefined;
     const paired = b ? results[pairedKey] : undefined;
@@ -407,6 +432,10 @@ try {
         ? ` (${pairedMedian.toFixed(4)}x)`
         : '';
     const pass = pairedMedian !== undefined && target ? (pairedMedian <= 1.05 ? 'ok' : `OVER${over}`) : '';
+    const interval = paired ? medianInterval(paired) : undefined;
+    // Whether the runs could tell: the median's 95 % interval lies on one side of the target.
+    const resolved =
+      interval && target ? (interval[1] <= 1.05 || interval[0] > 1.05 ? '' : ', unresolved') : '';
     return [
       label,
       seconds(min(xs)),
@@ -416,7 +445,8 @@ try {
       paired && pairedMedian !== undefined
         ? `${pairedMedian.toFixed(3)}x (${min(paired).toFixed(2)}-${Math.max(...paired).toFixed(2)})`
         : '',
-      target ? `${target} ${pass}` : '',
+      interval ? `${interval[0].toFixed(3)}-${interval[1].toFixed(3)}x` : '',
+      target ? `${target} ${pass}${resolved}` : '',
     ];
   };
   const table = [
@@ -427,6 +457,7 @@ try {
       'ratio of mins / rate',
       'ratio of medians / rate',
       'per-run ratio: median (range)',
+      '95% interval of the median',
       'target',
     ],
     row('(a) redis-cli --rdb file (diskless sync)', 'a-diskless'),
