@@ -27,6 +27,11 @@ export const fsStorageConfigSchema = z.object({
   type: z.literal('fs'),
   /** Directory; relative paths resolve against the config file's directory. */
   path: z.string().min(1),
+  /**
+   * `sync` (default): object bytes are written on the main thread (fastest on a local disk);
+   * `async`: on the thread pool, for network file systems (NFS, EFS, CephFS). `FsStorageOptions.writes`.
+   */
+  writes: z.enum(['sync', 'async']).optional(),
 });
 
 /** `storage:` for S3, Garage, MinIO. Credentials come from the standard AWS environment/credential chain. */

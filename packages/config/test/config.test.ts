@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBackupError } from '@backup/core';
 import { describe, expect, it } from 'vitest';
+import { createStorage } from '../src/createStorage.js';
 import { interpolateEnv } from '../src/interpolateEnv.js';
 import { loadConfig, parseConfig } from '../src/loadConfig.js';
 import { selectJobs } from '../src/selectJobs.js';
@@ -91,12 +92,23 @@ describe('loadConfig', () => {
   });
 });
 
+describe('fs storage writes', () => {
+  it('defaults to sync writes and passes writes: async to the backend', () => {
+    const jobs = [{ name: 'pg', engine: 'postgres' }];
+    const plain = parseConfig({ storage: { type: 'fs', path: '/x' }, jobs }, 'backup.yaml');
+    const nfs = parseConfig({ storage: { type: 'fs', path: '/x', writes: 'async' }, jobs }, 'backup.yaml');
+    expect(createStorage(plain.storage)).toMatchObject({ root: '/x', writes: 'sync' });
+    expect(createStorage(nfs.storage)).toMatchObject({ root: '/x', writes: 'async' });
+  });
+});
+
 describe('parseConfig field errors', () => {
   const base = { storage: { type: 'fs', path: '/x' }, jobs: [{ name: 'pg', engine: 'postgres' }] };
   it.each([
     [{ ...base, storage: { type: 'ftp' } }, 'storage.type'],
     [{ ...base, storage: { type: 's3' } }, 'storage.bucket'],
     [{ ...base, storage: { type: 's3', bucket: 'b', endpoint: 'not a url' } }, 'storage.endpoint'],
+    [{ ...base, storage: { type: 'fs', path: '/x', writes: 'direct' } }, 'storage.writes'],
     [{ ...base, compression: 'lz4' }, 'compression'],
     [{ ...base, jobs: [] }, 'jobs'],
     [{ ...base, jobs: [{ name: 'a/b', engine: 'postgres' }] }, 'jobs[0].name'],

@@ -89,6 +89,7 @@ export type {
 export { BackupSetWriter } from './set/BackupSetWriter.js';
 export { MANIFEST_NAME, manifestKey, setPrefix } from './set/layout.js';
 export { formatSetId, parseSetId } from './set/setId.js';
+export type { FileWriteMode } from './storage/BatchedFileWriter.js';
 export type { FsStorageOptions } from './storage/FsStorage.js';
 export { FsStorage } from './storage/FsStorage.js';
 export { assertSafeKey, joinKey } from './storage/keys.js';

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import fs, { readdirSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { BatchedFileWriter } from '../src/storage/BatchedFileWriter.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BatchedFileWriter, type FileWriteMode } from '../src/storage/BatchedFileWriter.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -14,6 +15,9 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   vi.restoreAllMocks();
+  // The writer imports `writevSync` by name: ES module bindings of built-ins follow the CommonJS
+  // object only after syncBuiltinESMExports (node:module docs).
+  syncBuiltinESMExports();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -31,46 +35,90 @@ function randomChunks(count: number, max: number): Buffer[] {
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
-it('writes many small chunks in few writev calls, byte for byte, and fsyncs before finishing', async () => {
-  const proto = await fileHandlePrototype();
-  const writev = vi.spyOn(proto as { writev: (...a: unknown[]) => unknown }, 'writev');
-  const sync = vi.spyOn(proto as { sync: () => Promise<void> }, 'sync');
-  const chunks = randomChunks(3000, 20_000); // ~30 MB in 1..20,000-byte pieces
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const progress: number[] = [];
-  const path = join(dir, 'out');
-  const writer = new BatchedFileWriter(path, { onProgress: (b) => progress.push(b) });
-  await pipeline(Readable.from(chunks), writer);
+type Writev = (...args: unknown[]) => unknown;
 
-  expect(Buffer.compare(await readFile(path), Buffer.concat(chunks))).toBe(0);
-  expect(writer.bytes).toBe(total);
-  expect(progress.at(-1)).toBe(total);
-  expect(progress.every((b, i) => i === 0 || b > progress[i - 1]!)).toBe(true);
-  // One writev per MiB (+ the remainder), not one write per chunk.
-  expect(writev.mock.calls.length).toBeLessThanOrEqual(Math.ceil(total / (1 << 20)) + 1);
-  expect(writev.mock.calls.length).toBeGreaterThan(1);
-  expect(sync).toHaveBeenCalledTimes(1);
-});
+/**
+ * Spies on the writev that `mode` uses: `fs.writevSync` (sync) or the FileHandle's `writev`
+ * (async), optionally replaced by `impl(real, this, buffers)`; returns the spy.
+ */
+async function spyWritev(
+  mode: FileWriteMode,
+  impl?: (real: Writev, self: unknown, buffers: Buffer[], rest: unknown[]) => unknown,
+) {
+  const owner = (mode === 'sync' ? fs : await fileHandlePrototype()) as Record<string, Writev>;
+  const name = mode === 'sync' ? 'writevSync' : 'writev';
+  const real = owner[name]!;
+  const spy = impl
+    ? vi.spyOn(owner, name).mockImplementation(function (this: unknown, ...args: unknown[]) {
+        const buffers = (mode === 'sync' ? args[1] : args[0]) as Buffer[];
+        return impl(real, this, buffers, args);
+      })
+    : vi.spyOn(owner, name);
+  syncBuiltinESMExports();
+  return spy;
+}
 
-it('finishes a short write (writev wrote fewer bytes) with the rest', async () => {
-  const proto = (await fileHandlePrototype()) as {
-    writev: (buffers: Buffer[]) => Promise<{ bytesWritten: number; buffers: Buffer[] }>;
-  };
-  const real = proto.writev;
-  let shortened = 0;
-  vi.spyOn(proto, 'writev').mockImplementation(function (this: unknown, buffers: Buffer[]) {
-    // Every other call writes only the first buffer and half of the second.
-    if (shortened++ % 2 === 0 && buffers.length > 1) {
-      const partial = [buffers[0]!, buffers[1]!.subarray(0, Math.floor(buffers[1]!.length / 2))];
-      return real.call(this, partial);
-    }
-    return real.call(this, buffers);
+describe.each(['sync', 'async'] as const)('writes: %s', (mode) => {
+  it('writes many small chunks in few writev calls, byte for byte, and fsyncs before finishing', async () => {
+    const proto = await fileHandlePrototype();
+    const writev = await spyWritev(mode);
+    const other = await spyWritev(mode === 'sync' ? 'async' : 'sync');
+    const sync = vi.spyOn(proto as { sync: () => Promise<void> }, 'sync');
+    const chunks = randomChunks(3000, 20_000); // ~30 MB in 1..20,000-byte pieces
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const progress: number[] = [];
+    const path = join(dir, 'out');
+    const writer = new BatchedFileWriter(path, {
+      onProgress: (b) => progress.push(b),
+      ...(mode === 'async' ? { writes: mode } : {}), // sync: the default
+    });
+    await pipeline(Readable.from(chunks), writer);
+
+    expect(Buffer.compare(await readFile(path), Buffer.concat(chunks))).toBe(0);
+    expect(writer.bytes).toBe(total);
+    expect(progress.at(-1)).toBe(total);
+    expect(progress.every((b, i) => i === 0 || b > progress[i - 1]!)).toBe(true);
+    // One writev per MiB (+ the remainder), not one write per chunk, and only the mode's own.
+    expect(writev.mock.calls.length).toBeLessThanOrEqual(Math.ceil(total / (1 << 20)) + 1);
+    expect(writev.mock.calls.length).toBeGreaterThan(1);
+    expect(other).not.toHaveBeenCalled();
+    expect(sync).toHaveBeenCalledTimes(1);
   });
-  const chunks = randomChunks(400, 9000);
-  const path = join(dir, 'short');
-  await pipeline(Readable.from(chunks), new BatchedFileWriter(path, { batchBytes: 64 * 1024 }));
-  expect(shortened).toBeGreaterThan(2);
-  expect(Buffer.compare(await readFile(path), Buffer.concat(chunks))).toBe(0);
+
+  it('finishes a short write (writev wrote fewer bytes) with the rest', async () => {
+    let shortened = 0;
+    await spyWritev(mode, (real, self, buffers, args) => {
+      // Every other call writes only the first buffer and half of the second.
+      if (shortened++ % 2 === 0 && buffers.length > 1) {
+        const partial = [buffers[0]!, buffers[1]!.subarray(0, Math.floor(buffers[1]!.length / 2))];
+        return mode === 'sync' ? real.call(self, args[0], partial) : real.call(self, partial);
+      }
+      return real.apply(self, args);
+    });
+    const chunks = randomChunks(400, 9000);
+    const path = join(dir, 'short');
+    await pipeline(
+      Readable.from(chunks),
+      new BatchedFileWriter(path, { batchBytes: 64 * 1024, writes: mode }),
+    );
+    expect(shortened).toBeGreaterThan(2);
+    expect(Buffer.compare(await readFile(path), Buffer.concat(chunks))).toBe(0);
+  });
+
+  it('fails with the write error (ENOSPC) and closes its file', async () => {
+    const before = openFds();
+    await spyWritev(mode, () => {
+      const error = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      if (mode === 'sync') throw error;
+      return Promise.reject(error);
+    });
+    const path = join(dir, 'full');
+    await expect(
+      pipeline(Readable.from(randomChunks(300, 9000)), new BatchedFileWriter(path, { writes: mode })),
+    ).rejects.toMatchObject({ code: 'ENOSPC' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openFds()).toBe(before);
+  });
 });
 
 it('refuses an existing file (EEXIST) and leaves it as it was', async () => {
@@ -98,6 +146,9 @@ it('closes its file when the source fails, and reports the source error', async 
   expect(openFds()).toBe(before);
 });
 
-it('rejects a batch size that is not positive', () => {
+it('rejects a batch size that is not positive, and an unknown write mode', () => {
   expect(() => new BatchedFileWriter(join(dir, 'x'), { batchBytes: 0 })).toThrow(RangeError);
+  expect(() => new BatchedFileWriter(join(dir, 'x'), { writes: 'direct' as FileWriteMode })).toThrow(
+    "writes must be 'sync' or 'async'",
+  );
 });

@@ -11,6 +11,22 @@ describeStorageContract('fs', async () => {
   return { storage: new FsStorage({ path: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
+// The same contract with writes on the thread pool (the option for network file systems).
+describeStorageContract('fs, writes: async', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'fs-contract-async-'));
+  return {
+    storage: new FsStorage({ path: root, writes: 'async' }),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+it('writes synchronously by default and refuses an unknown write mode (CONFIG_INVALID)', () => {
+  expect(new FsStorage({ path: '/x' }).writes).toBe('sync');
+  expect(() => new FsStorage({ path: '/x', writes: 'direct' as 'sync' })).toThrow(
+    expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('storage.writes') }),
+  );
+});
+
 it('leaves no temp files and prunes empty directories after deletes', async () => {
   const root = await mkdtemp(join(tmpdir(), 'fs-extra-'));
   const storage = new FsStorage({ path: root });

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackupError, toBackupError } from '../errors.js';
-import { BatchedFileWriter } from './BatchedFileWriter.js';
+import { BatchedFileWriter, type FileWriteMode } from './BatchedFileWriter.js';
 import { assertSafeKey } from './keys.js';
 import type {
   ByteRange,
@@ -19,6 +19,12 @@ import type {
 export interface FsStorageOptions {
   /** Root directory; created on first write. Relative paths resolve against the working directory. */
   path: string;
+  /**
+   * How object bytes are written: `sync` (default) on the main thread, `async` on the libuv
+   * thread pool, for network file systems (NFS, EFS, CephFS) where one write may wait for the
+   * network. See {@link FileWriteMode} for the measurements behind the default.
+   */
+  writes?: FileWriteMode | undefined;
 }
 
 const TEMP_MARK = '.tmp-';
@@ -38,9 +44,19 @@ export class FsStorage implements StorageBackend {
   readonly capabilities: StorageCapabilities = { atomicCreate: true, rangeRead: true, presignedUrls: false };
   /** Absolute root directory. */
   readonly root: string;
+  /** How object bytes are written ({@link FsStorageOptions.writes}). */
+  readonly writes: FileWriteMode;
 
+  /** @throws BackupError `CONFIG_INVALID` when `path` is empty or `writes` is not `sync` or `async`. */
   constructor(options: FsStorageOptions) {
     if (!options.path) throw new BackupError('CONFIG_INVALID', 'storage.path is required for type: fs');
+    if (options.writes !== undefined && options.writes !== 'sync' && options.writes !== 'async') {
+      throw new BackupError(
+        'CONFIG_INVALID',
+        `storage.writes must be sync or async (got ${String(options.writes)})`,
+      );
+    }
+    this.writes = options.writes ?? 'sync';
     this.root = resolve(options.path);
     this.description = `fs:${this.root}`;
   }
@@ -68,6 +84,7 @@ export class FsStorage implements StorageBackend {
         typeof body === 'string' || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : body;
       // One writev per MiB of chunks, fsynced before 'finish' (see BatchedFileWriter).
       const out = new BatchedFileWriter(temp, {
+        writes: this.writes,
         onProgress: (bytes) => {
           size = bytes;
           options.onProgress?.(bytes);
