@@ -38,12 +38,13 @@ const openFds = () => readdirSync('/proc/self/fd').length;
 type Writev = (...args: unknown[]) => unknown;
 
 /**
- * Spies on the writev that `mode` uses: `fs.writevSync` (sync) or the FileHandle's `writev`
- * (async), optionally replaced by `impl(real, this, buffers)`; returns the spy.
+ * Spies on the writev that `mode` uses: `fs.writevSync(fd, buffers)` (sync) or the FileHandle's
+ * `writev(buffers)` (async), optionally replaced by `impl(real, this, buffers, args)`, where `args`
+ * are the call's own arguments; returns the spy.
  */
 async function spyWritev(
   mode: FileWriteMode,
-  impl?: (real: Writev, self: unknown, buffers: Buffer[], rest: unknown[]) => unknown,
+  impl?: (real: Writev, self: unknown, buffers: Buffer[], args: unknown[]) => unknown,
 ) {
   const owner = (mode === 'sync' ? fs : await fileHandlePrototype()) as Record<string, Writev>;
   const name = mode === 'sync' ? 'writevSync' : 'writev';

@@ -27,7 +27,8 @@
 // first (the A/A control) shows the spread the bench cannot resolve. Each per-run median comes
 // with its 95 % confidence interval (order statistics, no assumption about the distribution):
 // a target verdict whose interval straddles 1.05x says "unresolved", as more runs are needed to
-// tell (8 runs give the whole range; 24 runs the 7th to the 18th of the sorted ratios). Each of (b)-(d) runs in its own child process
+// tell (8 runs give the whole range; 24 runs the 7th to the 18th of the sorted ratios).
+// Each of (b)-(d) runs in its own child process
 // (bench/backupChild.mjs, with --max-semi-space-size=1 as the bins) and is reported twice: the
 // `runBackup` call alone (after imports), and the whole child process from spawn to exit (node
 // start, module loading, runBackup, exit), which is what `redis-cli --rdb` (a) is timed as.

@@ -101,14 +101,20 @@ export class BatchedFileWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    new Promise<void>((resolve, reject) => this.flush((error) => (error ? reject(error) : resolve())))
-      .then(() => this.handle!.sync())
-      .then(() => {
-        const handle = this.handle!;
-        this.handle = undefined;
-        return handle.close();
-      })
-      .then(() => callback(), callback);
+    this.flush((error) => {
+      if (error) {
+        callback(error);
+        return;
+      }
+      const handle = this.handle!;
+      handle
+        .sync()
+        .then(() => {
+          this.handle = undefined;
+          return handle.close();
+        })
+        .then(() => callback(), callback);
+    });
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
