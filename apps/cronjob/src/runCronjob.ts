@@ -25,7 +25,6 @@ import { createLogger } from '@backup/logger';
 import { type BackupMetrics, createBackupMetrics, pushMetrics, writeTextfile } from '@backup/metrics';
 import pLimit from 'p-limit';
 import { type CronjobArgs, parseArgs } from './args.js';
-import { runDrills } from './runDrills.js';
 
 /** Something to write text to (`process.stdout`, a test buffer). */
 export interface TextOutput {
@@ -181,6 +180,10 @@ export async function runCronjob(options: RunCronjobOptions = {}): Promise<Cronj
       pushgateway,
       metricsTimeoutMs,
     };
+    // Loaded only for --drill: the drills bring @backup/restore and with it every engine's client
+    // (neo4j-driver, the Qdrant client, ...), ~170 ms of start-up a backup run does not need
+    // (measured; docs/performance.md, "Start-up").
+    const { runDrills } = await import('./runDrills.js');
     return { exitCode: (await runDrills(drills)).exitCode, jobs: [] };
   }
   const catalog = new Catalog(storage);
