@@ -181,7 +181,7 @@ export async function runCronjob(options: RunCronjobOptions = {}): Promise<Cronj
       metricsTimeoutMs,
     };
     // Loaded only for --drill: the drills bring @backup/restore and with it every engine's client
-    // (neo4j-driver, the Qdrant client, ...), ~170 ms of start-up a backup run does not need
+    // (neo4j-driver, the Qdrant client, ...): ~110-130 ms of start-up a backup run does not need
     // (measured; docs/performance.md, "Start-up").
     const { runDrills } = await import('./runDrills.js');
     return { exitCode: (await runDrills(drills)).exitCode, jobs: [] };

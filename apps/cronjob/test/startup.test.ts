@@ -1,7 +1,8 @@
 // Start-up of the built `backup-cronjob` bin: a backup run loads the packages of the engines its
 // jobs use and nothing for restores. The drills (`--drill`) bring @backup/restore and, through it,
-// every engine's client (neo4j-driver with rxjs, the Qdrant client with undici, tar-stream), ~170 ms
-// of module loading before a backup reaches its source (docs/performance.md, "Start-up").
+// every engine's client (neo4j-driver with rxjs, the Qdrant client with undici, tar-stream):
+// ~110-130 ms of module loading before a backup reaches its source (docs/performance.md,
+// "Start-up").
 // Which modules load is recorded with a `node:module` load hook (registerHooks, Node >= 22.15),
 // preloaded with --import: it sees ES modules and CommonJS `require` alike.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
