@@ -9,10 +9,7 @@ import type { StorageConfig } from './schema.js';
 export function createStorage(config: StorageConfig): StorageBackend {
   switch (config.type) {
     case 'fs':
-      return new FsStorage({
-        path: config.path,
-        ...(config.writes === undefined ? {} : { writes: config.writes }),
-      });
+      return new FsStorage({ path: config.path, writes: config.writes });
     case 's3':
       return new S3Storage({
         bucket: config.bucket,

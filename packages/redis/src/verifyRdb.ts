@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BackupError, type EngineContext } from '@backup/core';
 import { consumeArtifact } from './consumeArtifact.js';
 import { RdbFormatError } from './RdbFormatError.js';
@@ -11,9 +12,6 @@ import { type RedisCheckRdbProcess, startRedisCheckRdb } from './runRedisCheckRd
  * docs/performance.md, "Verify of an RDB set").
  */
 const CHECKER_SLICE_BYTES = 64 * 1024;
-
-/** Resolves on the event loop's next check phase, after the pending I/O was served. */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Options of {@link verifyRdb}. */
 export interface VerifyRdbOptions {
@@ -66,7 +64,7 @@ export async function verifyRdb(
         const queued = checker.write(chunk);
         try {
           for (let at = 0; at < chunk.length; at += CHECKER_SLICE_BYTES) {
-            if (at > 0) await yieldToEventLoop();
+            if (at > 0) await nextTurn(); // after the pending I/O (the checker's stdin) was served
             parser.push(chunk.subarray(at, at + CHECKER_SLICE_BYTES));
           }
         } finally {
