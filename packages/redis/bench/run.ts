@@ -2,9 +2,12 @@
 // `node bench/run.ts` in packages/redis after `pnpm build` (it imports @backup/redis from dist).
 //
 //   node bench/run.ts [--keys=<default 1000000>] [--runs=<default 8>] [--rdb-only] [--sync-delay=<s>]
+//                     [--sync=diskless|disk|both] [--skip-zstd]
 //   (or BENCH_KEYS / BENCH_RUNS; --rdb-only measures (a)-(c) only; --sync-delay sets the server's
 //   repl-diskless-sync-delay, default 0: --sync-delay=5 is Redis' own default, the setting the
-//   baseline in shared/notes/performance.md was measured with)
+//   baseline in shared/notes/performance.md was measured with; --sync picks the sync modes,
+//   default both; --skip-zstd (with --rdb-only) leaves out (c) and (c1): with --sync=diskless a
+//   run takes ~10 s instead of ~45 s, so 100 runs narrow the (b) interval in ~20 minutes)
 //
 // Data: a mix of agent/session-like keys: 85% strings (~120-byte JSON), 10% hashes (4 fields),
 // 2.5% lists (8 items), 2.5% sorted sets (8 members), loaded with `redis-cli --pipe`. The server is
@@ -65,6 +68,14 @@ const syncDelaySeconds = Number(args.get('sync-delay') ?? 0);
 if (!(Number.isInteger(syncDelaySeconds) && syncDelaySeconds >= 0)) {
   throw new Error('--sync-delay must be a whole number of seconds, 0 or more');
 }
+const syncArg = args.get('sync') ?? 'both';
+if (syncArg !== 'diskless' && syncArg !== 'disk' && syncArg !== 'both') {
+  throw new Error(`--sync must be diskless, disk or both, not ${syncArg}`);
+}
+const syncModes = syncArg === 'both' ? (['diskless', 'disk'] as const) : ([syncArg] as const);
+const skipZstd = args.has('skip-zstd');
+if (skipZstd && !rdbOnly)
+  throw new Error('--skip-zstd needs --rdb-only: the RDB restore (f) reads the zstd-3 set');
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** What bench/run.ts passes to this child. */
@@ -305,7 +316,7 @@ try {
   let rdbStoredLevel1 = 0;
   let keysStored = 0;
   for (let run = 1; run <= runs; run++) {
-    for (const sync of ['diskless', 'disk'] as const) {
+    for (const sync of syncModes) {
       await source.cli(['config', 'set', 'repl-diskless-sync', sync === 'diskless' ? 'yes' : 'no']);
       // (a), (b), (c) and (a) again ('A': the A/A control) in an order rotated every run, so
       // none of them always runs first, and each ratio can also be taken within one run, seconds
@@ -313,7 +324,10 @@ try {
       // / the first: what the bench itself cannot tell apart on this machine.
       // (g) is the (c1) row: zstd level 1.
       // (n) is the Node floor control (bench/nodeFloor.mjs).
-      const order = rotate(['a', 'b', 'A', 'n', 'c', 'g'] as const, run - 1);
+      const order = rotate(
+        skipZstd ? (['a', 'b', 'A', 'n'] as const) : (['a', 'b', 'A', 'n', 'c', 'g'] as const),
+        run - 1,
+      );
       const times: Record<string, number> = {};
       for (const measure of order) {
         await waitForIdleServer();
@@ -357,7 +371,9 @@ try {
         if (!(run === runs && sync === 'diskless' && measure === 'c')) await rm(repo, { recursive: true });
       }
       const baseline = (times['a']! + times['A']!) / 2;
-      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp', 'n']) push(`${k}-${sync}/a`, times[k]! / baseline);
+      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp', 'n']) {
+        if (times[k] !== undefined) push(`${k}-${sync}/a`, times[k] / baseline);
+      }
       push(`A-${sync}/a`, times['A']! / times['a']!);
       // Our whole process against the Node floor of the same run: what our code adds to Node's own.
       push(`bp-${sync}/n`, times['bp']! / times['n']!);
@@ -497,11 +513,12 @@ try {
   console.log('');
   console.log(
     `redis-server ${source.version}, repl-diskless-sync-delay ${syncDelaySeconds}, ${keyCount.toLocaleString('en-US')} keys, ${mb(used)} used memory, ${runs} run(s); ` +
-      `RDB ${mb(rdbBytes)} (stored zstd-3 ${mb(rdbStored)}, zstd-1 ${mb(rdbStoredLevel1)})${rdbOnly ? '' : `, keys artifact stored ${mb(keysStored)}`}`,
+      `RDB ${mb(rdbBytes)}${skipZstd ? '' : ` (stored zstd-3 ${mb(rdbStored)}, zstd-1 ${mb(rdbStoredLevel1)})`}${rdbOnly ? '' : `, keys artifact stored ${mb(keysStored)}`}; sync: ${syncModes.join(', ')}`,
   );
   console.log(line(table[0]!));
   console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of table.slice(1)) console.log(line(r));
+  // Rows of measures this run left out (--rdb-only, --sync, --skip-zstd) are not printed.
+  for (const r of table.slice(1)) if (r[1] !== 'skipped') console.log(line(r));
   const peak = (label: string, xs: number[]) =>
     xs.length === 0
       ? undefined
