@@ -15,9 +15,10 @@
 // child, which is CPU-bound serializing the RDB, so whatever CPU a client spends (Node's threads,
 // SHA-256, GC) can slow the server it is measured against: in a diskless transfer that lands in
 // the client's own time. In Kubernetes the backup job runs in its own pod, on other cores. --pin
-// keeps every client off the server's core: the server's time then depends on the server alone
-// (it is ~10 % longer, as its parent and fork child share one core, the same for every client).
-// The ratio's excess over 1 shrinks by that factor, which the report states.
+// keeps every client off the server's core: the server's time then depends on the server alone.
+// Its parent and fork child share one core then, the same for every client; a longer server time
+// would shrink every ratio's excess over 1, so compare the server-work column with an unpinned
+// bench (100 runs each, 2026-11-22: median 2235 ms pinned, 2096 and 2333 ms unpinned).
 //
 // Data: a mix of agent/session-like keys: 85% strings (~120-byte JSON), 10% hashes (4 fields),
 // 2.5% lists (8 items), 2.5% sorted sets (8 members), loaded with `redis-cli --pipe`. The server is
