@@ -11,14 +11,16 @@
 //   --pin puts the source redis-server and its fork children on CPU 0 and every measured client
 //   on CPU 1 (taskset), see "Pinned" below)
 //
-// Pinned (--pin): unpinned, the clients share the machine's 2 cores with the server's fork
-// child, which is CPU-bound serializing the RDB, so whatever CPU a client spends (Node's threads,
-// SHA-256, GC) can slow the server it is measured against: in a diskless transfer that lands in
-// the client's own time. In Kubernetes the backup job runs in its own pod, on other cores. --pin
-// keeps every client off the server's core: the server's time then depends on the server alone.
-// Its parent and fork child share one core then, the same for every client; a longer server time
-// would shrink every ratio's excess over 1, so compare the server-work column with an unpinned
-// bench (100 runs each, 2026-11-22: median 2235 ms pinned, 2096 and 2333 ms unpinned).
+// Pinned (--pin): unpinned, the clients share the machine's 2 cores with the server, whose side
+// of a transfer (the fork child serializing the RDB, the parent relaying it) keeps about one core
+// busy, so whatever CPU a client spends (Node's threads, SHA-256, GC) can slow the server it is
+// measured against: in a diskless transfer that lands in the client's own time. --pin keeps every
+// client off the server's core, as a backup pod on its own cores would be; each client then has
+// one core for everything, which shows in the disk-based rows (the server sends a finished file
+// as fast as the client reads). The server's parent and fork child share one core, the same for
+// every client; a longer server time would shrink every ratio's excess over 1, so compare the
+// server-work column with an unpinned bench (100 runs each, 2026-11-22: median 2235 ms pinned,
+// 2096 and 2333 ms unpinned). docs/performance.md has both.
 //
 // Data: a mix of agent/session-like keys: 85% strings (~120-byte JSON), 10% hashes (4 fields),
 // 2.5% lists (8 items), 2.5% sorted sets (8 members), loaded with `redis-cli --pipe`. The server is
