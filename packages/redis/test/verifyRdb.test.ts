@@ -1,6 +1,7 @@
 // verifyRdb with redis-check-rdb alongside, on an RDB of several MiB: it parses each chunk in
 // slices with event-loop turns between them (so the checker's stdin is refilled), and must find the
 // same keys, and the same damage, as without the checker.
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { silentLogger } from '@backup/core';
 import { type RedisServer, runProcess, startRedis } from '@backup/test-services';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   const file = `${server.dir}/copy.rdb`;
   const result = await runProcess('redis-cli', ['-h', server.host, '-p', String(server.port), '--rdb', file]);
   expect(result.code, result.stderr).toBe(0);
-  rdb = Buffer.from(await (await import('node:fs/promises')).readFile(file));
+  rdb = await readFile(file);
 });
 
 afterAll(async () => {
