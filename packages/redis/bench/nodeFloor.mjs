@@ -5,15 +5,28 @@
 // SYNC, one command after the other's reply (the server refuses SYNC with replies pending); skips
 // the newline keepalives; reads into one reused buffer; writes the `$<len>` or `$EOF:<mark>`
 // payload to the file with synchronous writes, as it arrives (as redis-cli does; asynchronous
-// writes measured slower here); fsyncs; exits. No imports besides node:net and node:fs, no digest,
-// no manifest, no checks beyond the framing: NOT a backup tool.
-// Usage: node bench/nodeFloor.mjs <port> <file>
+// writes measured slower here); fsyncs; exits. No imports besides node:net, node:fs and
+// node:crypto, no digest (unless --sha256), no manifest, no checks beyond the framing: NOT a
+// backup tool. With --sha256 it also computes the SHA-256 of the payload, as every backup must (docs/format.md:
+// each artifact's digest is in the manifest): row (h), the least a Node process can do to take an
+// RDB the way our format requires, so the bench can tell the digest's cost from our pipeline's.
+// Usage: node bench/nodeFloor.mjs <port> <file> [--sha256]
 
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 
-const [port, file] = process.argv.slice(2);
-if (!port || !file) throw new Error('usage: node bench/nodeFloor.mjs <port> <file>');
+const [port, file, option] = process.argv.slice(2);
+if (!port || !file || (option !== undefined && option !== '--sha256')) {
+  throw new Error('usage: node bench/nodeFloor.mjs <port> <file> [--sha256]');
+}
+/** --sha256: the digest of every payload byte, updated as each piece is written. */
+const sha256 = option === '--sha256' ? createHash('sha256') : undefined;
+/** Writes `length` bytes of `buffer` from `offset` to the file, and hashes them with --sha256. */
+function write(buffer, offset = 0, length = buffer.length - offset) {
+  sha256?.update(buffer.subarray(offset, offset + length));
+  writeSync(fd, buffer, offset, length);
+}
 
 const fd = openSync(file, 'w');
 const commands = [
@@ -42,6 +55,7 @@ let finished = false;
 
 function done() {
   finished = true;
+  sha256?.digest('hex');
   fsyncSync(fd);
   closeSync(fd);
   socket.destroy();
@@ -50,7 +64,7 @@ function done() {
 function payload(chunk) {
   if (mark === undefined) {
     const n = Math.min(chunk.length, remaining);
-    writeSync(fd, chunk, 0, n);
+    write(chunk, 0, n);
     remaining -= n;
     if (remaining === 0) done();
     return;
@@ -60,16 +74,16 @@ function payload(chunk) {
   if (chunk.length < 40) {
     const joined = Buffer.concat([tail, chunk]);
     if (joined.length >= 40 && mark.equals(joined.subarray(joined.length - 40))) {
-      writeSync(fd, joined, 0, joined.length - 40);
+      write(joined, 0, joined.length - 40);
       return done();
     }
     const keep = Math.min(40, joined.length);
-    writeSync(fd, joined, 0, joined.length - keep);
+    write(joined, 0, joined.length - keep);
     tail = Buffer.from(joined.subarray(joined.length - keep));
     return;
   }
-  if (tail.length > 0) writeSync(fd, tail);
-  writeSync(fd, chunk, 0, chunk.length - 40);
+  if (tail.length > 0) write(tail);
+  write(chunk, 0, chunk.length - 40);
   if (mark.equals(chunk.subarray(chunk.length - 40))) return done();
   tail = Buffer.from(chunk.subarray(chunk.length - 40));
 }

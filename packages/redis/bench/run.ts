@@ -29,6 +29,9 @@
 //   (a) redis-cli --rdb <file>                      baseline, diskless and disk-based sync
 //   (n) bench/nodeFloor.mjs <file>                  control: the least a Node process can do
 //       (redis-cli's handshake, synchronous file writes, fsync; no pipeline, digest or manifest)
+//   (h) bench/nodeFloor.mjs <file> --sha256         control: (n) plus the SHA-256 of the payload,
+//       which docs/format.md requires of every artifact: the least a Node process can do to take
+//       an RDB in our format; (b) against (h) is what our pipeline adds beyond it
 //   (b) ours: RDB backup -> fs, no compression      the same work as (a): pull + write a file
 //   (c) ours: RDB backup -> fs, zstd-3 (default)    the production pipeline
 //   (c1) ours: RDB backup -> fs, zstd-1             the per-job `compression: { algorithm: zstd, level: 1 }`
@@ -351,23 +354,24 @@ try {
       // apart: (b) / the mean of that run's two redis-cli times. A/A = the second redis-cli time
       // / the first: what the bench itself cannot tell apart on this machine.
       // (g) is the (c1) row: zstd level 1.
-      // (n) is the Node floor control (bench/nodeFloor.mjs).
+      // (n) is the Node floor control (bench/nodeFloor.mjs), (h) the same with --sha256.
       const order = rotate(
-        skipZstd ? (['a', 'b', 'A', 'n'] as const) : (['a', 'b', 'A', 'n', 'c', 'g'] as const),
+        skipZstd ? (['a', 'b', 'A', 'n', 'h'] as const) : (['a', 'b', 'A', 'n', 'h', 'c', 'g'] as const),
         run - 1,
       );
       const times: Record<string, number> = {};
       for (const measure of order) {
         await waitForIdleServer();
         const logOffset = await logSize();
-        if (measure === 'a' || measure === 'A' || measure === 'n') {
-          // A process that writes the RDB to a file: redis-cli, or the Node floor (bench/nodeFloor.mjs).
-          const floor = measure === 'n';
+        if (measure === 'a' || measure === 'A' || measure === 'n' || measure === 'h') {
+          // A process that writes the RDB to a file: redis-cli, or the Node floor (bench/nodeFloor.mjs,
+          // with --sha256 for (h)).
+          const floor = measure === 'n' || measure === 'h';
           const file = join(work, floor ? 'node-floor.rdb' : 'baseline.rdb');
+          const floorArgs = [join(here, 'nodeFloor.mjs'), String(source.port), file];
+          if (measure === 'h') floorArgs.push('--sha256');
           times[measure] = floor
-            ? await timeCommand(
-                ...onClientCpu(process.execPath, [join(here, 'nodeFloor.mjs'), String(source.port), file]),
-              )
+            ? await timeCommand(...onClientCpu(process.execPath, floorArgs))
             : await timeCommand(...onClientCpu('redis-cli', ['-p', String(source.port), '--rdb', file]));
           push(`${measure}-${sync}`, times[measure]);
           const serverMs = await serverWorkMs(logOffset, sync);
@@ -401,12 +405,14 @@ try {
         if (!(run === runs && sync === 'diskless' && measure === 'c')) await rm(repo, { recursive: true });
       }
       const baseline = (times['a']! + times['A']!) / 2;
-      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp', 'n']) {
+      for (const k of ['b', 'bp', 'c', 'cp', 'g', 'gp', 'n', 'h']) {
         if (times[k] !== undefined) push(`${k}-${sync}/a`, times[k] / baseline);
       }
       push(`A-${sync}/a`, times['A']! / times['a']!);
       // Our whole process against the Node floor of the same run: what our code adds to Node's own.
       push(`bp-${sync}/n`, times['bp']! / times['n']!);
+      // ... and against the floor with the digest: what our code adds beyond what the format needs.
+      push(`bp-${sync}/h`, times['bp']! / times['h']!);
     }
     if (rdbOnly) {
       console.log(`run ${run}/${runs} done`);
@@ -510,6 +516,7 @@ try {
     row('(a) redis-cli --rdb file (diskless sync)', 'a-diskless'),
     row('(a) again in the same run: A/A control', 'A-diskless', 'a-diskless'),
     row('(n) Node floor: bench/nodeFloor.mjs, whole process', 'n-diskless', 'a-diskless'),
+    row('(h) Node floor + SHA-256: nodeFloor.mjs --sha256, whole process', 'h-diskless', 'a-diskless'),
     row('(b) ours: runBackup RDB -> fs, no compression (diskless)', 'b-diskless', 'a-diskless', '<= 1.05x'),
     row('(b) same, whole process (node start + imports + exit)', 'bp-diskless', 'a-diskless', '<= 1.05x'),
     row(
@@ -520,6 +527,14 @@ try {
       false,
       'bp-diskless/n',
     ),
+    row(
+      '(b) whole process against (h), the floor + SHA-256',
+      'bp-diskless',
+      'h-diskless',
+      '',
+      false,
+      'bp-diskless/h',
+    ),
     row('(c) ours: runBackup RDB -> fs, zstd-3 (diskless)', 'c-diskless', 'a-diskless', '<= 1.05x'),
     row('(c) same, whole process', 'cp-diskless', 'a-diskless', '<= 1.05x'),
     row('(c1) ours: runBackup RDB -> fs, zstd-1 (diskless)', 'g-diskless', 'a-diskless', '<= 1.05x'),
@@ -527,9 +542,11 @@ try {
     row('(a) redis-cli --rdb file (disk-based sync)', 'a-disk'),
     row('(a) again in the same run: A/A control', 'A-disk', 'a-disk'),
     row('(n) Node floor: bench/nodeFloor.mjs, whole process', 'n-disk', 'a-disk'),
+    row('(h) Node floor + SHA-256: nodeFloor.mjs --sha256, whole process', 'h-disk', 'a-disk'),
     row('(b) ours: runBackup RDB -> fs, no compression (disk)', 'b-disk', 'a-disk', '<= 1.05x'),
     row('(b) same, whole process', 'bp-disk', 'a-disk', '<= 1.05x'),
     row('(b) whole process against (n), the Node floor', 'bp-disk', 'n-disk', '', false, 'bp-disk/n'),
+    row('(b) whole process against (h), the floor + SHA-256', 'bp-disk', 'h-disk', '', false, 'bp-disk/h'),
     row('(c) ours: runBackup RDB -> fs, zstd-3 (disk)', 'c-disk', 'a-disk', '<= 1.05x'),
     row('(c) same, whole process', 'cp-disk', 'a-disk', '<= 1.05x'),
     row('(c1) ours: runBackup RDB -> fs, zstd-1 (disk)', 'g-disk', 'a-disk', '<= 1.05x'),
@@ -568,7 +585,7 @@ try {
     ['measure', 'server work: median ms', 'client overhead: median ms (range)', 'estimate vs (a)', 'target'],
   ];
   for (const sync of ['diskless', 'disk'] as const) {
-    const all = ['a', 'A', 'n', 'b', 'c', 'g'].flatMap((k) => results[`srv-${k}-${sync}`] ?? []);
+    const all = ['a', 'A', 'n', 'h', 'b', 'c', 'g'].flatMap((k) => results[`srv-${k}-${sync}`] ?? []);
     if (all.length === 0) continue;
     const S = median(all);
     const base = median(results[`ovh-a-${sync}`] ?? [Number.NaN]);
@@ -576,6 +593,7 @@ try {
       ['a', `(a) redis-cli --rdb (${sync})`],
       ['A', '(a) again: A/A control'],
       ['n', '(n) Node floor, whole process'],
+      ['h', '(h) Node floor + SHA-256, whole process'],
       ['b', '(b) ours, no compression, whole process'],
       ['c', '(c) ours, zstd-3, whole process'],
       ['g', '(c1) ours, zstd-1, whole process'],
