@@ -7,7 +7,8 @@
 // payload to the file with synchronous writes, as it arrives (as redis-cli does; asynchronous
 // writes measured slower here); fsyncs; exits. No imports besides node:net, node:fs and
 // node:crypto, no digest (unless --sha256), no manifest, no checks beyond the framing: NOT a
-// backup tool. With --sha256 it also computes the SHA-256 of the payload, as every backup must (docs/format.md:
+// backup tool.
+// With --sha256 it also computes the SHA-256 of the payload, as every backup must (docs/format.md:
 // each artifact's digest is in the manifest): row (h), the least a Node process can do to take an
 // RDB the way our format requires, so the bench can tell the digest's cost from our pipeline's.
 // Usage: node bench/nodeFloor.mjs <port> <file> [--sha256]

@@ -7,7 +7,7 @@
 //   repl-diskless-sync-delay, default 0: --sync-delay=5 is Redis' own default, the setting the
 //   baseline in shared/notes/performance.md was measured with; --sync picks the sync modes,
 //   default both; --skip-zstd (with --rdb-only) leaves out (c) and (c1): with --sync=diskless a
-//   run takes ~10 s instead of ~45 s, so 100 runs narrow the (b) interval in ~20 minutes;
+//   run takes ~10-15 s instead of ~45 s, so 100 runs narrow the (b) interval in 20-25 minutes;
 //   --pin puts the source redis-server and its fork children on CPU 0 and every measured client
 //   on CPU 1 (taskset), see "Pinned" below)
 //
