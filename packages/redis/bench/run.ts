@@ -502,6 +502,25 @@ try {
       target ? `${target} ${pass}${resolved}` : '',
     ];
   };
+  // The RDB rows of one sync mode; rows of modes this run left out print nothing (see below).
+  const syncRows = (sync: 'diskless' | 'disk'): string[][] => {
+    const k = (measure: string) => `${measure}-${sync}`;
+    const mode = sync === 'disk' ? 'disk-based' : 'diskless';
+    return [
+      row(`(a) redis-cli --rdb file (${mode} sync)`, k('a')),
+      row('(a) again in the same run: A/A control', k('A'), k('a')),
+      row('(n) Node floor: bench/nodeFloor.mjs, whole process', k('n'), k('a')),
+      row('(h) Node floor + SHA-256: nodeFloor.mjs --sha256, whole process', k('h'), k('a')),
+      row(`(b) ours: runBackup RDB -> fs, no compression (${sync})`, k('b'), k('a'), '<= 1.05x'),
+      row('(b) same, whole process (node start + imports + exit)', k('bp'), k('a'), '<= 1.05x'),
+      row('(b) whole process against (n), the Node floor', k('bp'), k('n'), '', false, `${k('bp')}/n`),
+      row('(b) whole process against (h), the floor + SHA-256', k('bp'), k('h'), '', false, `${k('bp')}/h`),
+      row(`(c) ours: runBackup RDB -> fs, zstd-3 (${sync})`, k('c'), k('a'), '<= 1.05x'),
+      row('(c) same, whole process', k('cp'), k('a'), '<= 1.05x'),
+      row(`(c1) ours: runBackup RDB -> fs, zstd-1 (${sync})`, k('g'), k('a'), '<= 1.05x'),
+      row('(c1) same, whole process', k('gp'), k('a'), '<= 1.05x'),
+    ];
+  };
   const table = [
     [
       'measure',
@@ -513,44 +532,7 @@ try {
       '95% interval of the median',
       'target',
     ],
-    row('(a) redis-cli --rdb file (diskless sync)', 'a-diskless'),
-    row('(a) again in the same run: A/A control', 'A-diskless', 'a-diskless'),
-    row('(n) Node floor: bench/nodeFloor.mjs, whole process', 'n-diskless', 'a-diskless'),
-    row('(h) Node floor + SHA-256: nodeFloor.mjs --sha256, whole process', 'h-diskless', 'a-diskless'),
-    row('(b) ours: runBackup RDB -> fs, no compression (diskless)', 'b-diskless', 'a-diskless', '<= 1.05x'),
-    row('(b) same, whole process (node start + imports + exit)', 'bp-diskless', 'a-diskless', '<= 1.05x'),
-    row(
-      '(b) whole process against (n), the Node floor',
-      'bp-diskless',
-      'n-diskless',
-      '',
-      false,
-      'bp-diskless/n',
-    ),
-    row(
-      '(b) whole process against (h), the floor + SHA-256',
-      'bp-diskless',
-      'h-diskless',
-      '',
-      false,
-      'bp-diskless/h',
-    ),
-    row('(c) ours: runBackup RDB -> fs, zstd-3 (diskless)', 'c-diskless', 'a-diskless', '<= 1.05x'),
-    row('(c) same, whole process', 'cp-diskless', 'a-diskless', '<= 1.05x'),
-    row('(c1) ours: runBackup RDB -> fs, zstd-1 (diskless)', 'g-diskless', 'a-diskless', '<= 1.05x'),
-    row('(c1) same, whole process', 'gp-diskless', 'a-diskless', '<= 1.05x'),
-    row('(a) redis-cli --rdb file (disk-based sync)', 'a-disk'),
-    row('(a) again in the same run: A/A control', 'A-disk', 'a-disk'),
-    row('(n) Node floor: bench/nodeFloor.mjs, whole process', 'n-disk', 'a-disk'),
-    row('(h) Node floor + SHA-256: nodeFloor.mjs --sha256, whole process', 'h-disk', 'a-disk'),
-    row('(b) ours: runBackup RDB -> fs, no compression (disk)', 'b-disk', 'a-disk', '<= 1.05x'),
-    row('(b) same, whole process', 'bp-disk', 'a-disk', '<= 1.05x'),
-    row('(b) whole process against (n), the Node floor', 'bp-disk', 'n-disk', '', false, 'bp-disk/n'),
-    row('(b) whole process against (h), the floor + SHA-256', 'bp-disk', 'h-disk', '', false, 'bp-disk/h'),
-    row('(c) ours: runBackup RDB -> fs, zstd-3 (disk)', 'c-disk', 'a-disk', '<= 1.05x'),
-    row('(c) same, whole process', 'cp-disk', 'a-disk', '<= 1.05x'),
-    row('(c1) ours: runBackup RDB -> fs, zstd-1 (disk)', 'g-disk', 'a-disk', '<= 1.05x'),
-    row('(c1) same, whole process', 'gp-disk', 'a-disk', '<= 1.05x'),
+    ...(['diskless', 'disk'] as const).flatMap(syncRows),
     row('(d) ours: keys export -> fs, zstd-3', 'd', undefined, undefined, true),
     row('(e) ours: keys restore -> empty server', 'e', undefined, undefined, true),
     row('(f) ours: RDB restore over the network', 'f', undefined, undefined, true),
